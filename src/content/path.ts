@@ -1,0 +1,70 @@
+import { Lwm2mError } from '../errors.js';
+import type { LwM2mPath } from './types.js';
+
+/** LwM2M ids are 16-bit; 65535 is reserved (LwM2M 1.1 §7.1, "MAX ID"). */
+export const MAX_ID = 65534;
+
+const KEYS = ['objectId', 'instanceId', 'resourceId', 'resourceInstanceId'] as const;
+
+/**
+ * Parses "/3/0/1", "3/0/1", "/" or "" into a path. Throws LWM2M_ERR_BAD_REQUEST on anything
+ * else (non-numeric segments, ids out of range, more than four levels).
+ */
+export function parsePath(text: string): LwM2mPath {
+  const trimmed = text.replace(/^\/+/, '').replace(/\/+$/, '');
+  if (trimmed === '') return {};
+  const parts = trimmed.split('/');
+  if (parts.length > 4) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `path has more than 4 levels: ${text}`);
+  return fromSegments(parts, text);
+}
+
+/** Builds a path from URI segments, e.g. CoAP Uri-Path options ["3","0","1"]. */
+export function fromSegments(parts: readonly string[], original = parts.join('/')): LwM2mPath {
+  if (parts.length > 4) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `path has more than 4 levels: ${original}`);
+  const path: LwM2mPath = {};
+  parts.forEach((p, i) => {
+    if (!/^\d{1,5}$/.test(p)) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `invalid path segment "${p}" in ${original}`);
+    const n = Number(p);
+    if (n > MAX_ID) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `id ${n} out of range in ${original}`);
+    path[KEYS[i]!] = n;
+  });
+  return path;
+}
+
+export function formatPath(path: LwM2mPath): string {
+  const parts = segments(path);
+  return parts.length === 0 ? '/' : `/${parts.join('/')}`;
+}
+
+/** The ids of a path, outermost first. */
+export function segments(path: LwM2mPath): number[] {
+  const out: number[] = [];
+  for (const k of KEYS) {
+    const v = path[k];
+    if (v === undefined) break;
+    out.push(v);
+  }
+  return out;
+}
+
+export type PathLevel = 'root' | 'object' | 'instance' | 'resource' | 'resourceInstance';
+
+export function pathLevel(path: LwM2mPath): PathLevel {
+  return (['root', 'object', 'instance', 'resource', 'resourceInstance'] as const)[segments(path).length]!;
+}
+
+/** Builds a path from ids, outermost first. */
+export function pathOf(...ids: number[]): LwM2mPath {
+  return fromSegments(ids.map(String));
+}
+
+/** True when `inner` equals `outer` or lies below it. */
+export function isPrefixOf(outer: LwM2mPath, inner: LwM2mPath): boolean {
+  const a = segments(outer);
+  const b = segments(inner);
+  return a.length <= b.length && a.every((v, i) => b[i] === v);
+}
+
+export function pathsEqual(a: LwM2mPath, b: LwM2mPath): boolean {
+  return formatPath(a) === formatPath(b);
+}
