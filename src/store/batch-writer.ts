@@ -1,0 +1,64 @@
+import type { Database, Sublevel } from './level-db.js';
+
+export type BatchOp =
+  | { type: 'put'; sublevel: Sublevel; key: string; value: unknown }
+  | { type: 'del'; sublevel: Sublevel; key: string };
+
+/**
+ * Coalesces writes issued in the same turn of the event loop into one LevelDB batch, so a burst
+ * of registrations or notifications costs one write, not one per item. Each `write` resolves
+ * when its batch is committed; writes are committed in the order they were issued.
+ */
+export class BatchWriter {
+  readonly #db: Database;
+  readonly #maxOps: number;
+  #pending: BatchOp[] = [];
+  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #scheduled = false;
+  #chain: Promise<void> = Promise.resolve();
+  #stats = { batches: 0, ops: 0 };
+
+  constructor(db: Database, options: { maxOps?: number } = {}) {
+    this.#db = db;
+    this.#maxOps = options.maxOps ?? 5000;
+  }
+
+  write(ops: BatchOp[]): Promise<void> {
+    this.#pending.push(...ops);
+    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    if (this.#pending.length >= this.#maxOps) this.#flushNow();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#flushNow());
+    }
+    return done;
+  }
+
+  /** Resolves once everything written so far is committed. */
+  async flush(): Promise<void> {
+    if (this.#pending.length > 0) this.#flushNow();
+    await this.#chain;
+  }
+
+  get stats(): { batches: number; ops: number } {
+    return { ...this.#stats };
+  }
+
+  #flushNow(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0) return;
+    const ops = this.#pending;
+    const waiters = this.#waiters;
+    this.#pending = [];
+    this.#waiters = [];
+    this.#stats.batches++;
+    this.#stats.ops += ops.length;
+    this.#chain = this.#chain.then(
+      () =>
+        this.#db.batch(ops).then(
+          () => waiters.forEach((w) => w.resolve()),
+          (e: unknown) => waiters.forEach((w) => w.reject(e)),
+        ),
+    );
+  }
+}

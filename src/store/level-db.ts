@@ -1,0 +1,22 @@
+import { mkdir } from 'node:fs/promises';
+import { Level } from 'level';
+import { Lwm2mError } from '../errors.js';
+
+/** The one LevelDB database of a server; each store lives in its own sublevel. */
+export type Database = Level<string, unknown>;
+export type Sublevel = ReturnType<typeof sublevel>;
+
+export async function openDatabase(dir: string): Promise<Database> {
+  await mkdir(dir, { recursive: true });
+  const db = new Level<string, unknown>(dir, { valueEncoding: 'json' });
+  try {
+    await db.open();
+  } catch (e) {
+    throw new Lwm2mError('LWM2M_ERR_STORE', `cannot open LevelDB at ${dir}: ${(e as Error).message}`, { cause: e });
+  }
+  return db;
+}
+
+export function sublevel(db: Database, name: string) {
+  return db.sublevel<string, unknown>(name, { valueEncoding: 'json' });
+}

@@ -1,0 +1,65 @@
+import { peerKey, type PeerAddress } from '../transport/types.js';
+import type { Registration } from './types.js';
+
+/**
+ * The in-memory indexes every registration store keeps: by id, by endpoint and by address.
+ * Both the memory store and the LevelDB store (as its read cache) use it, so lookups never
+ * touch the disk.
+ */
+export class RegistrationIndex {
+  #byId = new Map<string, Registration>();
+  #idByEndpoint = new Map<string, string>();
+  #idByAddress = new Map<string, string>();
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  getById(id: string): Registration | undefined {
+    return this.#byId.get(id);
+  }
+
+  getByEndpoint(endpoint: string): Registration | undefined {
+    const id = this.#idByEndpoint.get(endpoint);
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  getByAddress(address: PeerAddress): Registration | undefined {
+    const id = this.#idByAddress.get(peerKey(address));
+    return id === undefined ? undefined : this.#byId.get(id);
+  }
+
+  /** Puts `reg`, replacing any registration with the same id or endpoint. Returns the replaced one. */
+  put(reg: Registration): Registration | undefined {
+    const previous = this.getByEndpoint(reg.endpoint) ?? this.#byId.get(reg.id);
+    if (previous) this.delete(previous.id);
+    this.#byId.set(reg.id, reg);
+    this.#idByEndpoint.set(reg.endpoint, reg.id);
+    this.#idByAddress.set(peerKey(reg.address), reg.id);
+    return previous;
+  }
+
+  delete(id: string): Registration | undefined {
+    const reg = this.#byId.get(id);
+    if (!reg) return undefined;
+    this.#byId.delete(id);
+    if (this.#idByEndpoint.get(reg.endpoint) === id) this.#idByEndpoint.delete(reg.endpoint);
+    const ak = peerKey(reg.address);
+    if (this.#idByAddress.get(ak) === id) this.#idByAddress.delete(ak);
+    return reg;
+  }
+
+  values(): IterableIterator<Registration> {
+    return this.#byId.values();
+  }
+
+  sorted(): Registration[] {
+    return [...this.#byId.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+  }
+
+  expired(nowMs: number): Registration[] {
+    const out: Registration[] = [];
+    for (const r of this.#byId.values()) if (r.expiresAt <= nowMs) out.push(r);
+    return out;
+  }
+}

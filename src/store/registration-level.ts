@@ -1,0 +1,80 @@
+import { BatchWriter } from './batch-writer.js';
+import { sublevel, type Database, type Sublevel } from './level-db.js';
+import { RegistrationIndex } from './registration-index.js';
+import { fromStored, toStored, type StoredRegistration } from './registration-json.js';
+import type { Registration, RegistrationStore } from './types.js';
+import type { PeerAddress } from '../transport/types.js';
+
+/**
+ * Registrations in LevelDB (sublevel "reg", key = registration id), with the in-memory index
+ * as read cache: lookups never touch the disk, every change is written through before the
+ * promise resolves, and `open` loads everything back after a restart.
+ */
+export class LevelRegistrationStore implements RegistrationStore {
+  readonly #regs: Sublevel;
+  readonly #writer: BatchWriter;
+  readonly #index = new RegistrationIndex();
+
+  private constructor(db: Database, writer: BatchWriter) {
+    this.#regs = sublevel(db, 'reg');
+    this.#writer = writer;
+  }
+
+  static async open(db: Database, writer = new BatchWriter(db)): Promise<LevelRegistrationStore> {
+    const store = new LevelRegistrationStore(db, writer);
+    for await (const value of store.#regs.values()) store.#index.put(fromStored(value as StoredRegistration));
+    return store;
+  }
+
+  get size(): number {
+    return this.#index.size;
+  }
+
+  async add(reg: Registration): Promise<Registration | undefined> {
+    const previous = this.#index.put(reg);
+    const ops: Parameters<BatchWriter['write']>[0] = [];
+    if (previous && previous.id !== reg.id) ops.push({ type: 'del', sublevel: this.#regs, key: previous.id });
+    ops.push({ type: 'put', sublevel: this.#regs, key: reg.id, value: toStored(reg) });
+    await this.#writer.write(ops);
+    return previous;
+  }
+
+  async update(reg: Registration): Promise<Registration | undefined> {
+    if (!this.#index.getById(reg.id)) return undefined;
+    return this.add(reg);
+  }
+
+  async remove(id: string): Promise<Registration | undefined> {
+    const gone = this.#index.delete(id);
+    if (gone) await this.#writer.write([{ type: 'del', sublevel: this.#regs, key: id }]);
+    return gone;
+  }
+
+  async getById(id: string): Promise<Registration | undefined> {
+    return this.#index.getById(id);
+  }
+
+  async getByEndpoint(endpoint: string): Promise<Registration | undefined> {
+    return this.#index.getByEndpoint(endpoint);
+  }
+
+  async getByAddress(address: PeerAddress): Promise<Registration | undefined> {
+    return this.#index.getByAddress(address);
+  }
+
+  async list(): Promise<Registration[]> {
+    return this.#index.sorted();
+  }
+
+  async removeExpired(nowMs: number): Promise<Registration[]> {
+    const gone = this.#index.expired(nowMs);
+    if (gone.length === 0) return gone;
+    for (const r of gone) this.#index.delete(r.id);
+    await this.#writer.write(gone.map((r) => ({ type: 'del' as const, sublevel: this.#regs, key: r.id })));
+    return gone;
+  }
+
+  async close(): Promise<void> {
+    await this.#writer.flush();
+  }
+}
