@@ -1,10 +1,11 @@
 import { mkdir } from 'node:fs/promises';
+import type { AbstractSublevel } from 'abstract-level';
 import { Level } from 'level';
 import { Lwm2mError } from '../errors.js';
 
 /** The one LevelDB database of a server; each store lives in its own sublevel. */
 export type Database = Level<string, unknown>;
-export type Sublevel = ReturnType<typeof sublevel>;
+export type Sublevel = AbstractSublevel<Database, string | Buffer | Uint8Array, string, unknown>;
 
 export async function openDatabase(dir: string): Promise<Database> {
   await mkdir(dir, { recursive: true });
@@ -17,6 +18,6 @@ export async function openDatabase(dir: string): Promise<Database> {
   return db;
 }
 
-export function sublevel(db: Database, name: string) {
+export function sublevel(db: Database, name: string): Sublevel {
   return db.sublevel<string, unknown>(name, { valueEncoding: 'json' });
 }
