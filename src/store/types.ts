@@ -1,4 +1,5 @@
 import type { PeerAddress, PeerIdentity } from '../transport/types.js';
+import type { JsonValue } from '../content/value-json.js';
 
 /** One object link from a registration payload (LwM2M 1.1 §6.2.1, transport §6.4.1). */
 export interface ObjectLink {
@@ -8,8 +9,6 @@ export interface ObjectLink {
   instanceId?: number;
   /** `ver=` on an object link. */
   version?: string;
-  /** Any other attributes as written, e.g. { ssid: "1" }. */
-  attributes?: Record<string, string>;
 }
 
 export type BindingMode = 'U' | 'M' | 'H' | 'T' | 'S' | 'N';
@@ -61,5 +60,137 @@ export interface RegistrationStore {
   list(): Promise<Registration[]>;
   /** Removes every registration whose expiresAt <= nowMs. Returns what was removed. */
   removeExpired(nowMs: number): Promise<Registration[]>;
+  close(): Promise<void>;
+}
+
+/* ---------- Observations (LwM2M 1.1 Core, Information Reporting interface; RFC 7641) ---------- */
+
+/**
+ * An observation the server holds on a device. Persisted so notifications arriving after a
+ * restart are still matched (by token) and decoded, and so observations can be set up again
+ * when the device registers anew (devices forget them on re-registration).
+ */
+export interface ObservationRecord {
+  /** CoAP token, hex. Unique per server. */
+  token: string;
+  endpoint: string;
+  registrationId: string;
+  /** Observed paths: one for Observe, several for Observe-Composite. */
+  paths: string[];
+  composite: boolean;
+  /** Accept asked for (undefined: device default). */
+  accept?: number;
+  /** Where notifications come from (the registration address at the time). */
+  peer: PeerAddress;
+  /** Epoch ms. */
+  createdAt: number;
+  /** Highest Observe sequence number seen (for freshness after a restart). */
+  lastSequence?: number;
+}
+
+export interface ObservationStore {
+  /** Adds or replaces (same token). Returns the replaced record. */
+  add(o: ObservationRecord): Promise<ObservationRecord | undefined>;
+  getByToken(token: string): Promise<ObservationRecord | undefined>;
+  listByEndpoint(endpoint: string): Promise<ObservationRecord[]>;
+  list(): Promise<ObservationRecord[]>;
+  remove(token: string): Promise<ObservationRecord | undefined>;
+  removeByEndpoint(endpoint: string): Promise<ObservationRecord[]>;
+  close(): Promise<void>;
+}
+
+/* ---------- Request queue for sleeping devices (LwM2M 1.1 Transport, Queue Mode) ---------- */
+
+export type QueuedRequestStatus = 'pending' | 'sent' | 'succeeded' | 'failed' | 'expired' | 'cancelled';
+
+/** A request for a device, JSON-serialisable, as the API took it. */
+export interface QueuedRequest {
+  /** Request id handed to the caller at once. */
+  id: string;
+  endpoint: string;
+  /** Monotonic per server: delivery order. */
+  seq: number;
+  /** What to do: an operation name and its JSON arguments (the management layer defines them). */
+  operation: string;
+  args: Record<string, unknown>;
+  status: QueuedRequestStatus;
+  createdAt: number;
+  /** Epoch ms after which an undelivered request expires. */
+  expiresAt: number;
+  /** Epoch ms of the last status change. */
+  updatedAt: number;
+  /** Outcome, once finished: JSON from the management layer. */
+  result?: Record<string, unknown>;
+}
+
+export interface RequestQueueStore {
+  /** A sequence number above every one ever stored (also after a restart and a prune). */
+  nextSeq(): number;
+  /** Stores a new pending request (status "pending", an id not used before). */
+  enqueue(r: QueuedRequest): Promise<void>;
+  get(id: string): Promise<QueuedRequest | undefined>;
+  /** Pending requests of a device, in `seq` order. */
+  pending(endpoint: string): Promise<QueuedRequest[]>;
+  /** Changes a request's status (and result). Returns the previous version. */
+  setStatus(id: string, status: QueuedRequestStatus, at: number, result?: Record<string, unknown>): Promise<QueuedRequest | undefined>;
+  /** Marks pending requests past `expiresAt` as expired; returns them (updated). */
+  expire(nowMs: number): Promise<QueuedRequest[]>;
+  /** Cancels every pending request of a device; returns them (updated). */
+  cancelEndpoint(endpoint: string, at: number): Promise<QueuedRequest[]>;
+  /** Number of pending requests, for one device or all. */
+  depth(endpoint?: string): Promise<number>;
+  /** Forgets finished requests older than `beforeMs` (results are kept for a while for GET /requests/{id}). */
+  prune(beforeMs: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/* ---------- The object store: every value the server learns ---------- */
+
+export type ValueSource = 'read' | 'notify' | 'send' | 'write';
+
+export interface StoredValue {
+  endpoint: string;
+  /** Resource or resource-instance path, e.g. "/3303/0/5700". */
+  path: string;
+  /** The value in the stable JSON shape (src/content/value-json.ts). */
+  value: JsonValue;
+  /** Epoch ms the value is for: the device's timestamp when it gave one, else receive time. */
+  time: number;
+  /** Epoch ms the server received it. */
+  receivedAt: number;
+  source: ValueSource;
+}
+
+export interface HistoryQuery {
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, inclusive. */
+  until?: number;
+  /** Newest first, at most this many. */
+  limit?: number;
+}
+
+export interface RetentionPolicy {
+  /** Most history entries kept per (endpoint, path). */
+  maxEntries: number;
+  /** Entries older than this (ms, by `time`) are dropped. */
+  maxAgeMs: number;
+}
+
+export interface ObjectStore {
+  /** Stores values: each becomes the latest for its (endpoint, path) (unless older than the
+   * stored latest) and is appended to that path's history. Batched internally. */
+  put(values: StoredValue[]): Promise<void>;
+  /** Latest values of a device at or below `pathPrefix` ("/" or undefined: all), by path. */
+  latest(endpoint: string, pathPrefix?: string): Promise<StoredValue[]>;
+  /** History of one path, newest first. */
+  history(endpoint: string, path: string, query?: HistoryQuery): Promise<StoredValue[]>;
+  /** Every device's latest value for paths matching a pattern with `*` segments
+   * (e.g. "/3303/*\/5700"), endpoints filtered by prefix; ordered by endpoint then path. */
+  latestAcross(pathPattern: string, options?: { endpointPrefix?: string; after?: string; limit?: number }): Promise<StoredValue[]>;
+  /** Drops history beyond the retention policy. Returns entries removed. */
+  applyRetention(nowMs: number): Promise<number>;
+  /** Forgets everything about a device. */
+  removeEndpoint(endpoint: string): Promise<void>;
   close(): Promise<void>;
 }

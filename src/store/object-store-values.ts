@@ -1,0 +1,74 @@
+import { Lwm2mError } from '../errors.js';
+import { isRecord } from './level-json.js';
+import { SEP, keyPart, pathKey } from './store-keys.js';
+import type { RetentionPolicy, StoredValue } from './types.js';
+
+/** Default history bound: 100 entries and 7 days per (endpoint, path). */
+export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = Object.freeze({ maxEntries: 100, maxAgeMs: 7 * 24 * 3600_000 });
+
+export function resolveRetention(r: Partial<RetentionPolicy> = {}): Readonly<RetentionPolicy> {
+  const policy = { ...DEFAULT_RETENTION, ...r };
+  if (!Number.isSafeInteger(policy.maxEntries) || policy.maxEntries < 1) throw new Lwm2mError('LWM2M_ERR_BAD_CONFIG', `retention maxEntries must be a positive integer, got ${policy.maxEntries}`);
+  if (!(policy.maxAgeMs > 0)) throw new Lwm2mError('LWM2M_ERR_BAD_CONFIG', `retention maxAgeMs must be positive, got ${policy.maxAgeMs}`);
+  return Object.freeze(policy);
+}
+
+/** Rejects a value the store cannot key, before anything of the batch is written. */
+export function checkValues(values: StoredValue[]): void {
+  for (const v of values) {
+    if (typeof v.endpoint !== 'string' || v.endpoint === '') throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', 'a stored value needs an endpoint');
+    if (typeof v.path !== 'string' || !v.path.startsWith('/') || v.path.length < 2) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `invalid path ${JSON.stringify(v.path)}`);
+    if (!Number.isFinite(v.time) || v.time < 0) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `invalid time ${v.time} for ${v.path}`);
+  }
+}
+
+export function isStoredValue(v: unknown): v is StoredValue {
+  return (
+    isRecord(v) &&
+    typeof v.endpoint === 'string' &&
+    typeof v.path === 'string' &&
+    isRecord(v.value) &&
+    typeof v.value.type === 'string' &&
+    typeof v.time === 'number' &&
+    typeof v.receivedAt === 'number' &&
+    typeof v.source === 'string'
+  );
+}
+
+/** The sort key of (endpoint, path): endpoint order first, then path order (padded ids). */
+export function entryKey(endpoint: string, path: string): string {
+  return keyPart(endpoint) + SEP + pathKey(path);
+}
+
+/** The `after` cursor of latestAcross for a returned value: "<endpoint> <path>". */
+export function cursorOf(v: Pick<StoredValue, 'endpoint' | 'path'>): string {
+  return `${v.endpoint} ${v.path}`;
+}
+
+/** The entry key a cursor points at (paths hold no spaces; endpoints may). */
+export function cursorKey(after: string): string {
+  const i = after.lastIndexOf(' ');
+  if (i < 0) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', 'a cursor is "<endpoint> <path>"');
+  return entryKey(after.slice(0, i), after.slice(i + 1));
+}
+
+/** A path pattern with `*` standing for one segment ("/3303/*\/5700"), tested on path keys. */
+export interface PathPattern {
+  matches(pathKeyOfEntry: string): boolean;
+}
+
+export function compilePattern(pattern: string): PathPattern {
+  if (!pattern.startsWith('/')) throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `invalid path pattern ${JSON.stringify(pattern)}`);
+  const segs = pathKey(pattern).split('/');
+  return {
+    matches(k) {
+      const parts = k.split('/');
+      return parts.length === segs.length && segs.every((s, i) => s === '*' || s === parts[i]);
+    },
+  };
+}
+
+/** Whether an entry's path key lies at or below a prefix key ("" = everything). */
+export function inSubtree(k: string, prefixKey: string): boolean {
+  return prefixKey === '' || k === prefixKey || k.startsWith(prefixKey + '/');
+}
