@@ -1,0 +1,251 @@
+import { parse, generate, type Option } from 'coap-packet';
+
+/** Message types, RFC 7252 §3. */
+export const CON = 0;
+export const NON = 1;
+export const ACK = 2;
+export const RST = 3;
+export type MessageType = typeof CON | typeof NON | typeof ACK | typeof RST;
+
+/** Option numbers we interpret (RFC 7252 §5.10, RFC 7641 §2, RFC 7959 §2.1, §4). */
+export const OPT = {
+  IF_MATCH: 1,
+  URI_HOST: 3,
+  ETAG: 4,
+  IF_NONE_MATCH: 5,
+  OBSERVE: 6,
+  URI_PORT: 7,
+  LOCATION_PATH: 8,
+  URI_PATH: 11,
+  CONTENT_FORMAT: 12,
+  MAX_AGE: 14,
+  URI_QUERY: 15,
+  ACCEPT: 17,
+  LOCATION_QUERY: 20,
+  BLOCK2: 23,
+  BLOCK1: 27,
+  SIZE2: 28,
+  PROXY_URI: 35,
+  PROXY_SCHEME: 39,
+  SIZE1: 60,
+} as const;
+
+const KNOWN = new Set<number>(Object.values(OPT));
+// coap-packet reports options by name when it knows them, else by their number as a string.
+const NUMBER_BY_NAME: Record<string, number> = {
+  'If-Match': 1, 'Uri-Host': 3, ETag: 4, 'If-None-Match': 5, Observe: 6, 'Uri-Port': 7,
+  'Location-Path': 8, OSCORE: 9, 'Uri-Path': 11, 'Content-Format': 12, 'Max-Age': 14,
+  'Uri-Query': 15, 'Hop-Limit': 16, Accept: 17, 'Q-Block1': 19, 'Location-Query': 20,
+  Block2: 23, Block1: 27, Size2: 28, 'Q-Block2': 31, 'Proxy-Uri': 35, 'Proxy-Scheme': 39,
+  Size1: 60, 'No-Response': 258, 'OCF-Accept-Content-Format-Version': 2049,
+  'OCF-Content-Format-Version': 2053,
+};
+const NAME_BY_NUMBER = new Map<number, string>(Object.entries(NUMBER_BY_NAME).map(([k, v]) => [v, k]));
+
+/** A decoded, validated CoAP message with the options we use already interpreted. */
+export interface CoapMessage {
+  type: MessageType;
+  /** class * 32 + detail, e.g. 69 for 2.05. */
+  code: number;
+  mid: number;
+  token: Buffer;
+  payload: Buffer;
+  path: string[];
+  query: string[];
+  locationPath: string[];
+  contentFormat?: number;
+  accept?: number;
+  observe?: number;
+  block1?: number;
+  block2?: number;
+  size1?: number;
+  size2?: number;
+  /** First unrecognized critical option (odd number, RFC 7252 §5.4.1), if any. */
+  badCritical?: number;
+  /** Proxy-Uri or Proxy-Scheme present: we are no proxy (RFC 7252 §5.7.2 → 5.05). */
+  proxy?: boolean;
+  /** Options we do not interpret, kept for follow-up requests. */
+  other?: Option[];
+}
+
+export class MalformedMessage extends Error {
+  /** The header could be read: type and MID are meaningful (for an RST, RFC 7252 §4.2). */
+  readonly type: MessageType | undefined;
+  readonly mid: number | undefined;
+  constructor(reason: string, data: Buffer) {
+    super(reason);
+    if (data.length >= 4 && data[0] >> 6 === 1) {
+      this.type = ((data[0] >> 4) & 3) as MessageType;
+      this.mid = data.readUInt16BE(2);
+    }
+  }
+}
+
+export function codeString(code: number): string {
+  const d = code & 31;
+  return `${code >> 5}.${d < 10 ? '0' : ''}${d}`;
+}
+
+export function codeNumber(code: string): number {
+  const dot = code.indexOf('.');
+  const c = Number(code.slice(0, dot));
+  const d = Number(code.slice(dot + 1));
+  if (dot < 1 || !Number.isInteger(c) || !Number.isInteger(d) || c < 0 || c > 7 || d < 0 || d > 31) {
+    throw new RangeError(`bad CoAP code ${code}`);
+  }
+  return (c << 5) | d;
+}
+
+/**
+ * Checks the framing coap-packet does not (RFC 7252 §3, §3.1): token length 9..15, options
+ * running past the end, the reserved 15 nibbles, a payload marker with no payload, and a
+ * non-empty Empty message (§4.1). coap-packet silently truncates or accepts these.
+ */
+function checkFraming(b: Buffer): string | undefined {
+  if (b.length < 4) return 'shorter than the 4-byte header';
+  if (b[0] >> 6 !== 1) return 'unknown version';
+  const tkl = b[0] & 15;
+  if (tkl > 8) return 'token length 9..15 is reserved';
+  if (b[1] === 0) return b.length === 4 && tkl === 0 ? undefined : 'Empty message with a token or content';
+  let i = 4 + tkl;
+  if (i > b.length) return 'token runs past the end';
+  while (i < b.length) {
+    const byte = b[i++];
+    if (byte === 0xff) return i === b.length ? 'payload marker with no payload' : undefined;
+    const deltaNibble = byte >> 4;
+    const lenNibble = byte & 15;
+    if (deltaNibble === 15 || lenNibble === 15) return 'reserved option nibble 15';
+    i += deltaNibble === 13 ? 1 : deltaNibble === 14 ? 2 : 0;
+    let len = lenNibble;
+    if (lenNibble === 13) len = i < b.length ? b[i] + 13 : -1;
+    else if (lenNibble === 14) len = i + 1 < b.length ? b.readUInt16BE(i) + 269 : -1;
+    i += lenNibble === 13 ? 1 : lenNibble === 14 ? 2 : 0;
+    if (len < 0 || i + len > b.length) return 'option runs past the end';
+    i += len;
+  }
+  return undefined;
+}
+
+function uint(v: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < v.length; i++) n = n * 256 + v[i];
+  return n;
+}
+
+export function encodeUint(n: number): Buffer {
+  if (n === 0) return Buffer.alloc(0);
+  const bytes: number[] = [];
+  while (n > 0) {
+    bytes.unshift(n % 256);
+    n = Math.floor(n / 256);
+  }
+  return Buffer.from(bytes);
+}
+
+/** Throws MalformedMessage; never anything else. */
+export function decode(data: Buffer): CoapMessage {
+  const reason = checkFraming(data);
+  if (reason !== undefined) throw new MalformedMessage(reason, data);
+  let p: ReturnType<typeof parse>;
+  try {
+    p = parse(data);
+  } catch (e) {
+    throw new MalformedMessage(`unparseable: ${(e as Error).message}`, data);
+  }
+  const msg: CoapMessage = {
+    type: ((data[0] >> 4) & 3) as MessageType,
+    code: data[1],
+    mid: p.messageId,
+    token: p.token,
+    payload: p.payload,
+    path: [],
+    query: [],
+    locationPath: [],
+  };
+  for (const o of p.options) {
+    const num = typeof o.name === 'number' ? o.name : (NUMBER_BY_NAME[o.name] ?? Number(o.name));
+    const v = o.value;
+    switch (num) {
+      case OPT.URI_PATH: msg.path.push(v.toString('utf8')); break;
+      case OPT.URI_QUERY: msg.query.push(v.toString('utf8')); break;
+      case OPT.LOCATION_PATH: msg.locationPath.push(v.toString('utf8')); break;
+      case OPT.CONTENT_FORMAT: msg.contentFormat = uint(v); break;
+      case OPT.ACCEPT: msg.accept = uint(v); break;
+      case OPT.OBSERVE: msg.observe = uint(v); break;
+      case OPT.BLOCK1: msg.block1 = uint(v); break;
+      case OPT.BLOCK2: msg.block2 = uint(v); break;
+      case OPT.SIZE1: msg.size1 = uint(v); break;
+      case OPT.SIZE2: msg.size2 = uint(v); break;
+      case OPT.PROXY_URI:
+      case OPT.PROXY_SCHEME: msg.proxy = true; break;
+      default:
+        if (num & 1 && !KNOWN.has(num) && msg.badCritical === undefined) msg.badCritical = num;
+        (msg.other ??= []).push({ name: num, value: v });
+    }
+    if ((num === OPT.OBSERVE || num === OPT.BLOCK1 || num === OPT.BLOCK2) && v.length > 3) {
+      throw new MalformedMessage(`option ${num} longer than 3 bytes`, data);
+    }
+  }
+  return msg;
+}
+
+/** What the encoder needs; option fields mirror CoapMessage. */
+export interface OutgoingMessage {
+  type: MessageType;
+  code: number;
+  mid: number;
+  token?: Buffer;
+  payload?: Buffer;
+  path?: string[];
+  query?: string[];
+  locationPath?: string[];
+  contentFormat?: number;
+  accept?: number;
+  observe?: number;
+  block1?: number;
+  block2?: number;
+  size1?: number;
+  size2?: number;
+  other?: Option[];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export function encode(m: OutgoingMessage): Buffer {
+  const options: Option[] = [];
+  const add = (num: number, value: Buffer): void => void options.push({ name: NAME_BY_NUMBER.get(num) ?? String(num), value });
+  if (m.observe !== undefined) add(OPT.OBSERVE, encodeUint(m.observe));
+  if (m.locationPath) for (const s of m.locationPath) add(OPT.LOCATION_PATH, Buffer.from(s, 'utf8'));
+  if (m.path) for (const s of m.path) add(OPT.URI_PATH, Buffer.from(s, 'utf8'));
+  if (m.contentFormat !== undefined) add(OPT.CONTENT_FORMAT, encodeUint(m.contentFormat));
+  if (m.query) for (const s of m.query) add(OPT.URI_QUERY, Buffer.from(s, 'utf8'));
+  if (m.accept !== undefined) add(OPT.ACCEPT, encodeUint(m.accept));
+  if (m.block2 !== undefined) add(OPT.BLOCK2, encodeUint(m.block2));
+  if (m.block1 !== undefined) add(OPT.BLOCK1, encodeUint(m.block1));
+  if (m.size2 !== undefined) add(OPT.SIZE2, encodeUint(m.size2));
+  if (m.size1 !== undefined) add(OPT.SIZE1, encodeUint(m.size1));
+  if (m.other) for (const o of m.other) add(Number(o.name), o.value);
+  // coap-packet sorts options by number (stable), so repeated options keep their order.
+  return generate(
+    {
+      code: codeString(m.code),
+      messageId: m.mid,
+      token: m.token ?? EMPTY,
+      payload: m.payload ?? EMPTY,
+      options,
+      confirmable: m.type === CON,
+      ack: m.type === ACK,
+      reset: m.type === RST,
+    },
+    65_507,
+  );
+}
+
+/** An Empty ACK or RST (RFC 7252 §4.1, §4.2): 4 bytes, no token. */
+export function emptyMessage(type: typeof ACK | typeof RST | typeof CON, mid: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b[0] = 0x40 | (type << 4);
+  b[1] = 0;
+  b.writeUInt16BE(mid, 2);
+  return b;
+}

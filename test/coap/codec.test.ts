@@ -1,0 +1,94 @@
+import test from 'ava';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ACK, CON, MalformedMessage, codeNumber, codeString, decode, encode } from '../../src/coap/codec.js';
+import { decodeBlock, encodeBlock, szxFor } from '../../src/coap/block.js';
+import { loadCapture } from '../helpers/captures.js';
+import { fixturesDir } from '../helpers/paths.js';
+
+test('every captured datagram decodes, and re-encoding keeps code, MID, token, options and payload', (t) => {
+  const files = readdirSync(path.join(fixturesDir, 'captures')).filter((f) => f.endsWith('.jsonl'));
+  let n = 0;
+  for (const f of files) {
+    for (const d of loadCapture(f)) {
+      const bytes = Buffer.from(d.hex, 'hex');
+      const m = decode(bytes);
+      t.is(codeString(m.code), d.coap.code, `${f} code`);
+      t.is(m.mid, d.coap.mid);
+      t.is(m.token.toString('hex'), d.coap.token);
+      t.is(m.payload.toString('hex'), d.coap.payloadHex ?? '');
+      const again = decode(encode({ ...m, other: m.other }));
+      t.deepEqual(again.path, m.path);
+      t.deepEqual(again.query, m.query);
+      t.is(again.block1, m.block1);
+      t.is(again.block2, m.block2);
+      t.is(again.observe, m.observe);
+      t.is(again.contentFormat, m.contentFormat);
+      n++;
+    }
+  }
+  t.true(n > 1000);
+});
+
+const malformed: [string, string][] = [
+  ['truncated header', '4001'],
+  ['version 2', '8001abcd'],
+  ['token length 9', '4901abcd' + '00'.repeat(9)],
+  ['token length 15', '4f01abcd' + '00'.repeat(15)],
+  ['token runs past the end', '4401abcd0102'],
+  ['option delta nibble 15', '4001abcdf1'],
+  ['option length nibble 15', '4001abcd1f'],
+  ['option value runs past the end', '4001abcdb5726400'],
+  ['extended option length missing', '4001abcdbd'],
+  ['payload marker with no payload', '4001abcdff'],
+  ['empty message with a payload', '4000abcdff00'],
+  ['empty message with a token', '4100abcd01'],
+  ['observe longer than 3 bytes', '4001abcd6401020304'],
+];
+for (const [name, hex] of malformed) {
+  test(`a datagram with ${name} is a MalformedMessage`, (t) => {
+    const err = t.throws(() => decode(Buffer.from(hex, 'hex')), { instanceOf: MalformedMessage });
+    t.truthy(err?.message);
+  });
+}
+
+test('a malformed CON still exposes its type and MID so it can be rejected with RST', (t) => {
+  const err = t.throws(() => decode(Buffer.from('4001abcdff', 'hex')), { instanceOf: MalformedMessage });
+  t.is(err?.type, CON);
+  t.is(err?.mid, 0xabcd);
+});
+
+test('an unknown critical option is flagged; an unknown elective one is kept quietly', (t) => {
+  const crit = decode(encode({ type: CON, code: 1, mid: 1, other: [{ name: 2049 + 2, value: Buffer.from('x') }] }));
+  t.is(crit.badCritical, 2051);
+  const elective = decode(encode({ type: CON, code: 1, mid: 1, other: [{ name: 2050, value: Buffer.from('x') }] }));
+  t.is(elective.badCritical, undefined);
+  t.is(elective.other?.length, 1);
+});
+
+test('codes convert both ways and reject nonsense', (t) => {
+  t.is(codeNumber('2.05'), 69);
+  t.is(codeString(69), '2.05');
+  t.is(codeString(codeNumber('4.13')), '4.13');
+  t.throws(() => codeNumber('9.99'), { instanceOf: RangeError });
+  t.throws(() => codeNumber('205'), { instanceOf: RangeError });
+});
+
+test('block values follow RFC 7959 §2.2', (t) => {
+  t.deepEqual(decodeBlock(0x0a), { num: 0, more: true, szx: 2 });
+  t.deepEqual(decodeBlock(0x1a), { num: 1, more: true, szx: 2 });
+  t.is(encodeBlock(2, false, 2), 0x22);
+  t.is(szxFor(1024), 6);
+  t.is(szxFor(64), 2);
+  t.is(szxFor(100), 2);
+  t.is(szxFor(16), 0);
+});
+
+test('an ACK encodes with its type bits and empty payload', (t) => {
+  const b = encode({ type: ACK, code: 69, mid: 7, token: Buffer.from('01', 'hex'), contentFormat: 0 });
+  t.is(b[0] >> 4, 0x6);
+  const m = decode(b);
+  t.is(m.type, ACK);
+  t.is(m.contentFormat, 0);
+  t.is(m.payload.length, 0);
+});
