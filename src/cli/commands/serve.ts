@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { parsePort, parsePositive } from '../options.js';
+
+interface ServeOptions {
+  data: string;
+  host: string;
+  coapPort: number;
+  httpHost: string;
+  httpPort: number;
+  http: boolean;
+  memory?: boolean;
+  objects: string[];
+  logLevel: string;
+  keepAddressOnUpdate?: boolean;
+  requestTimeout: number;
+  reobserve: boolean;
+  awakeWindow: number;
+  queueTtl: number;
+  historyEntries: number;
+  historyDays: number;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the LwM2M server (CoAP + management API) until SIGINT/SIGTERM')
+    .option('--data <dir>', 'data folder: LevelDB and admin.token', './data')
+    .option('--host <host>', 'CoAP listen address', '127.0.0.1')
+    .option('--coap-port <port>', 'CoAP UDP port', parsePort, 5683)
+    .option('--http-host <host>', 'management API listen address', '127.0.0.1')
+    .option('--http-port <port>', 'management API port', parsePort, 8080)
+    .option('--no-http', 'do not start the management API')
+    .option('--memory', 'keep everything in memory (nothing survives a restart)')
+    .option('--objects <dir>', 'extra object definitions (DDF XML or JSON); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--keep-address-on-update', 'do not move a registration to the source address of its Updates')
+    .option('--request-timeout <seconds>', 'how long to wait for a device to answer', parsePositive, 30)
+    .option('--no-reobserve', 'do not observe again what a device was observed for when it registers anew')
+    .option('--awake-window <seconds>', 'how long a queue-mode device counts as awake after it sent something', parsePositive, 93)
+    .option('--queue-ttl <seconds>', 'how long a request for a sleeping device waits before it expires', parsePositive, 86400)
+    .option('--history-entries <n>', 'history entries kept per resource', parsePositive, 100)
+    .option('--history-days <days>', 'history kept for this many days', parsePositive, 7)
+    .action(async (o: ServeOptions) => {
+      // Loaded here so that management commands start without the server stack.
+      const { startServer } = await import('../../server.js');
+      const server = await startServer({
+        dataDir: o.data,
+        storage: o.memory ? 'memory' : 'level',
+        coap: { host: o.host, port: o.coapPort },
+        http: { enabled: o.http, host: o.httpHost, port: o.httpPort },
+        registration: { followAddressOnUpdate: !o.keepAddressOnUpdate },
+        management: { requestTimeoutMs: o.requestTimeout * 1000, reobserveOnRegister: o.reobserve },
+        queue: { awakeWindowMs: o.awakeWindow * 1000, ttlMs: o.queueTtl * 1000 },
+        objectStore: { historyEntries: Math.floor(o.historyEntries), historyMaxAgeMs: o.historyDays * 86400 * 1000 },
+        objectsDirs: o.objects,
+        logLevel: o.logLevel,
+      });
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`${signal}: stopping\n`);
+        server.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}

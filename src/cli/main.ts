@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { isLwm2mError } from '../errors.js';
+import { CliError } from './api-client.js';
+import { registerDeviceCommands } from './commands/devices.js';
+import { registerManagementCommands } from './commands/manage.js';
+import { registerObjectsCommands } from './commands/objects.js';
+import { registerServeCommand } from './commands/serve.js';
+
+export function buildProgram(): Command {
+  const program = new Command('lwm2m')
+    .description('LwM2M server for constrained devices: run it, and manage it through its API')
+    .showHelpAfterError('(run "lwm2m --help" for usage)');
+  registerServeCommand(program);
+  registerDeviceCommands(program);
+  registerManagementCommands(program);
+  registerObjectsCommands(program);
+  return program;
+}
+
+/** Runs the CLI; every failure is one line on stderr and a non-zero exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its message (or the help/version text).
+      process.exitCode = e.exitCode;
+      return;
+    }
+    const message = e instanceof CliError || isLwm2mError(e) ? e.message : `unexpected error: ${(e as Error).message ?? String(e)}`;
+    process.stderr.write(`lwm2m: ${message}\n`);
+    process.exitCode = e instanceof CliError ? e.exitCode : 1;
+  }
+}

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { Lwm2mError } from './errors.js';
+
+/** Everything `lwm2m serve` can be told. Validated once at start-up, then frozen. */
+export interface ServerConfig {
+  /** Folder for LevelDB (`db/`) and the admin token. */
+  dataDir: string;
+  /** "level" keeps everything across restarts; "memory" is for tests and demos. */
+  storage: 'level' | 'memory';
+  coap: { host: string; port: number };
+  http: { enabled: boolean; host: string; port: number };
+  registration: {
+    /** Extra time after a lifetime ends before the registration is removed (ms). */
+    expiryGraceMs: number;
+    /** How often expired registrations are swept (ms). */
+    sweepIntervalMs: number;
+    /** Move a registration to the source address of each Update (see README). */
+    followAddressOnUpdate: boolean;
+  };
+  management: {
+    /** How long to wait for a device's answer to a request (ms). */
+    requestTimeoutMs: number;
+    /** Set observations up again when a device registers anew. */
+    reobserveOnRegister: boolean;
+  };
+  queue: {
+    /** How long a queue-mode device counts as awake after it last sent something (ms). */
+    awakeWindowMs: number;
+    /** How long a queued request waits for its device before it expires (ms). */
+    ttlMs: number;
+  };
+  objectStore: {
+    /** History entries kept per resource. */
+    historyEntries: number;
+    /** History older than this is dropped (ms). */
+    historyMaxAgeMs: number;
+  };
+  /** Extra folders of object definitions (DDF XML or our JSON), on top of the built-in ones. */
+  objectsDirs: string[];
+  logLevel: string;
+}
+
+export type ConfigInput = {
+  [K in keyof ServerConfig]?: ServerConfig[K] extends object ? (ServerConfig[K] extends unknown[] ? ServerConfig[K] : Partial<ServerConfig[K]>) : ServerConfig[K];
+};
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  dataDir: './data',
+  storage: 'level',
+  coap: { host: '127.0.0.1', port: 5683 },
+  http: { enabled: true, host: '127.0.0.1', port: 8080 },
+  registration: { expiryGraceMs: 2000, sweepIntervalMs: 1000, followAddressOnUpdate: true },
+  management: { requestTimeoutMs: 30_000, reobserveOnRegister: true },
+  queue: { awakeWindowMs: 93_000, ttlMs: 24 * 3600 * 1000 },
+  objectStore: { historyEntries: 100, historyMaxAgeMs: 7 * 24 * 3600 * 1000 },
+  objectsDirs: [],
+  logLevel: 'info',
+};
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function bad(message: string): Lwm2mError {
+  return new Lwm2mError('LWM2M_ERR_BAD_CONFIG', message);
+}
+
+function port(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw bad(`${name} must be an integer from 0 to 65535, got ${value}`);
+  return value;
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw bad(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function host(value: string, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw bad(`${name} must be a host name or address`);
+  return value;
+}
+
+export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
+  const c: ServerConfig = {
+    dataDir: path.resolve(input.dataDir ?? DEFAULT_CONFIG.dataDir),
+    storage: input.storage ?? DEFAULT_CONFIG.storage,
+    coap: { ...DEFAULT_CONFIG.coap, ...input.coap },
+    http: { ...DEFAULT_CONFIG.http, ...input.http },
+    registration: { ...DEFAULT_CONFIG.registration, ...input.registration },
+    management: { ...DEFAULT_CONFIG.management, ...input.management },
+    queue: { ...DEFAULT_CONFIG.queue, ...input.queue },
+    objectStore: { ...DEFAULT_CONFIG.objectStore, ...input.objectStore },
+    objectsDirs: (input.objectsDirs ?? []).map((d) => path.resolve(d)),
+    logLevel: input.logLevel ?? DEFAULT_CONFIG.logLevel,
+  };
+  if (c.storage !== 'level' && c.storage !== 'memory') throw bad(`storage must be "level" or "memory", got ${String(c.storage)}`);
+  host(c.coap.host, 'coap.host');
+  port(c.coap.port, 'coap.port');
+  host(c.http.host, 'http.host');
+  port(c.http.port, 'http.port');
+  positive(c.registration.expiryGraceMs, 'registration.expiryGraceMs');
+  positive(c.registration.sweepIntervalMs, 'registration.sweepIntervalMs');
+  positive(c.management.requestTimeoutMs, 'management.requestTimeoutMs');
+  positive(c.queue.awakeWindowMs, 'queue.awakeWindowMs');
+  positive(c.queue.ttlMs, 'queue.ttlMs');
+  positive(c.objectStore.historyEntries, 'objectStore.historyEntries');
+  positive(c.objectStore.historyMaxAgeMs, 'objectStore.historyMaxAgeMs');
+  if (!LOG_LEVELS.includes(c.logLevel)) throw bad(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
+  return deepFreeze(c);
+}
+
+function deepFreeze<T extends object>(o: T): Readonly<T> {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}

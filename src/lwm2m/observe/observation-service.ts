@@ -1,0 +1,222 @@
+import type { IncomingResponse, NotificationHandler, OutgoingRequest } from '../../coap/types.js';
+import { systemClock, type Clock } from '../../clock.js';
+import { parsePath } from '../../content/path.js';
+import type { EventBus } from '../../events.js';
+import { silentLogger, type Logger } from '../../log.js';
+import type { ModelLookup } from '../../model/types.js';
+import type { ObjectStore, ObservationRecord, ObservationStore, Registration, RegistrationStore } from '../../store/types.js';
+import { codecContext } from '../management/codec-context.js';
+import { storeValues } from '../management/device-manager.js';
+import type { DevicePort } from '../management/device-port.js';
+import type { Operation, OperationResult } from '../management/operation.js';
+import { buildRequest, decodeResponse, interpretResponse, toPathValue, type BuiltRequest } from '../management/request-builder.js';
+import { failWith, failure } from '../management/results.js';
+
+type ObserveOp = Extract<Operation, { op: 'observe' | 'observe-composite' }>;
+
+export interface ObservationServiceOptions {
+  port: DevicePort;
+  registrations: RegistrationStore;
+  observations: ObservationStore;
+  models: ModelLookup;
+  events: EventBus;
+  objectStore?: ObjectStore;
+  clock?: Clock;
+  logger?: Logger;
+  /** Set observations up again when a device registers anew (it forgot them). Default true. */
+  reobserveOnRegister?: boolean;
+  /** Called whenever a device shows it is awake (a notification arrived). */
+  onDeviceSeen?: (endpoint: string) => void;
+}
+
+/**
+ * Observe and Cancel Observation (LwM2M 1.1 Core §6.4, RFC 7641), with observations kept in a
+ * store: notifications that arrive after a restart are matched by token and decoded, and a
+ * device's observations are re-established when it registers again.
+ */
+export class ObservationService {
+  readonly #o: ObservationServiceOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  /** Live records by token (hex): notifications are matched synchronously. */
+  readonly #byToken = new Map<string, ObservationRecord>();
+
+  constructor(o: ObservationServiceOptions) {
+    this.#o = o;
+    this.#clock = o.clock ?? systemClock;
+    this.#log = o.logger ?? silentLogger();
+  }
+
+  /** Re-attaches every stored observation whose registration is still current. */
+  async start(): Promise<void> {
+    for (const rec of await this.#o.observations.list()) {
+      const reg = await this.#o.registrations.getByEndpoint(rec.endpoint);
+      if (reg && reg.id === rec.registrationId) this.#attach(rec, reg);
+    }
+  }
+
+  /** Offer for notifications whose token the CoAP layer does not know (e.g. the address changed). */
+  acceptOrphan(res: IncomingResponse): boolean {
+    const rec = this.#byToken.get(res.token.toString('hex'));
+    if (!rec) return false;
+    void this.#handle(rec, res);
+    return true;
+  }
+
+  async observe(reg: Registration, op: ObserveOp, opts: { timeoutMs?: number } = {}): Promise<OperationResult> {
+    const paths = op.op === 'observe' ? [op.path] : op.paths;
+    // An observation of the same paths replaces the old one (no duplicate notifications).
+    for (const old of await this.#o.observations.listByEndpoint(reg.endpoint)) {
+      if (samePaths(old.paths, paths)) await this.#drop(old, 'passive', 'replaced');
+    }
+    const ctx = codecContext(reg, this.#o.models, this.#clock.now());
+    let built: BuiltRequest;
+    try {
+      built = buildRequest(reg, op, ctx);
+    } catch (e) {
+      return failure(e);
+    }
+    let recRef: ObservationRecord | undefined;
+    const handler: NotificationHandler = (res) => {
+      if (recRef) void this.#handle(recRef, res);
+    };
+    let observation;
+    try {
+      observation = await this.#o.port.observe(reg.address, opts.timeoutMs === undefined ? built.request : { ...built.request, timeoutMs: opts.timeoutMs }, handler);
+    } catch (e) {
+      return failure(e);
+    }
+    let result: OperationResult;
+    try {
+      result = interpretResponse(op, built, observation.response, ctx);
+    } catch (e) {
+      result = failure(e, observation.response.code);
+    }
+    // A 2.05 without an Observe option means the device declined to observe (RFC 7641 §3.1).
+    if (!result.ok || observation.response.observe === undefined) {
+      if (result.ok) result = { ...failWith('LWM2M_ERR_DEVICE_ERROR', 'the device answered without establishing an observation'), code: observation.response.code };
+      this.#o.port.detachObservation(reg.address, observation.token);
+      return result;
+    }
+    const rec: ObservationRecord = {
+      token: observation.token.toString('hex'),
+      endpoint: reg.endpoint,
+      registrationId: reg.id,
+      paths,
+      composite: op.op === 'observe-composite',
+      peer: reg.address,
+      createdAt: this.#clock.now(),
+      lastSequence: observation.response.observe,
+    };
+    if (op.format !== undefined) rec.accept = op.format;
+    recRef = rec;
+    this.#byToken.set(rec.token, rec);
+    await this.#o.observations.add(rec);
+    result.token = rec.token;
+    if (result.values && this.#o.objectStore) await storeValues(this.#o.objectStore, reg.endpoint, result.values, 'notify', this.#clock.now());
+    this.#o.events.emit('notification', { endpoint: reg.endpoint, token: rec.token, paths, values: result.values ?? [], sequence: observation.response.observe });
+    return result;
+  }
+
+  /** Cancels the observation of exactly these paths (active: GET Observe=1; passive: forget + RST). */
+  async cancel(endpoint: string, paths: string[], mode: 'active' | 'passive' = 'active'): Promise<OperationResult> {
+    const recs = (await this.#o.observations.listByEndpoint(endpoint)).filter((r) => samePaths(r.paths, paths));
+    if (recs.length === 0) return failWith('LWM2M_ERR_NOT_FOUND', `no observation of ${paths.join(', ')} on "${endpoint}"`);
+    for (const rec of recs) await this.#drop(rec, mode, 'cancelled');
+    return { ok: true };
+  }
+
+  async list(endpoint?: string): Promise<ObservationRecord[]> {
+    return endpoint === undefined ? this.#o.observations.list() : this.#o.observations.listByEndpoint(endpoint);
+  }
+
+  /** A new registration of a device: its old tokens are dead; observe the same paths again. */
+  async reestablish(reg: Registration): Promise<void> {
+    const old = await this.#o.observations.listByEndpoint(reg.endpoint);
+    if (old.length === 0) return;
+    for (const rec of old) {
+      this.#forget(rec);
+      await this.#o.observations.remove(rec.token);
+    }
+    if (this.#o.reobserveOnRegister === false) return;
+    for (const rec of old) {
+      const op: ObserveOp = rec.composite ? { op: 'observe-composite', paths: rec.paths } : { op: 'observe', path: rec.paths[0]! };
+      if (rec.accept !== undefined) op.format = rec.accept;
+      const result = await this.observe(reg, op);
+      if (!result.ok) this.#log.warn({ endpoint: reg.endpoint, paths: rec.paths, error: result.error }, 're-observe after registration failed');
+    }
+  }
+
+  /** The registration is gone (de-registered, expired): stop matching its tokens, keep the
+   * records so the next registration re-establishes them. */
+  detachEndpoint(endpoint: string): void {
+    for (const rec of this.#byToken.values()) if (rec.endpoint === endpoint) this.#forget(rec);
+  }
+
+  async removeEndpoint(endpoint: string): Promise<void> {
+    this.detachEndpoint(endpoint);
+    await this.#o.observations.removeByEndpoint(endpoint);
+  }
+
+  #attach(rec: ObservationRecord, reg: Registration): void {
+    this.#byToken.set(rec.token, rec);
+    // The original request lets the CoAP layer fetch the rest of a Block2 notification and
+    // send an active cancel for an observation it only knows from the store.
+    this.#o.port.attachObservation(reg.address, Buffer.from(rec.token, 'hex'), (res) => void this.#handle(rec, res), this.#requestFor(rec, reg));
+  }
+
+  #requestFor(rec: ObservationRecord, reg: Registration): OutgoingRequest {
+    const op: ObserveOp = rec.composite ? { op: 'observe-composite', paths: rec.paths } : { op: 'observe', path: rec.paths[0]! };
+    if (rec.accept !== undefined) op.format = rec.accept;
+    return buildRequest(reg, op, codecContext(reg, this.#o.models, this.#clock.now())).request;
+  }
+
+  #forget(rec: ObservationRecord): void {
+    this.#byToken.delete(rec.token);
+    this.#o.port.detachObservation(rec.peer, Buffer.from(rec.token, 'hex'));
+  }
+
+  async #drop(rec: ObservationRecord, mode: 'active' | 'passive', reason: string): Promise<void> {
+    this.#byToken.delete(rec.token);
+    await this.#o.observations.remove(rec.token);
+    try {
+      const req = mode === 'active' ? await this.#cancelRequest(rec) : undefined;
+      await this.#o.port.cancelObservation(rec.peer, Buffer.from(rec.token, 'hex'), mode, req);
+    } catch (e) {
+      this.#log.debug({ endpoint: rec.endpoint, err: e }, 'cancel observation: device did not confirm');
+    }
+    this.#o.events.emit('observation-ended', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, reason });
+  }
+
+  async #cancelRequest(rec: ObservationRecord): Promise<OutgoingRequest | undefined> {
+    const reg = await this.#o.registrations.getByEndpoint(rec.endpoint);
+    return reg ? { ...this.#requestFor(rec, reg), observe: 1 } : undefined;
+  }
+
+  async #handle(rec: ObservationRecord, res: IncomingResponse): Promise<void> {
+    this.#o.onDeviceSeen?.(rec.endpoint);
+    if (!res.code.startsWith('2.')) {
+      // RFC 7641 §3.2: an error response ends the observation.
+      this.#byToken.delete(rec.token);
+      await this.#o.observations.remove(rec.token);
+      this.#o.events.emit('observation-ended', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, reason: `device answered ${res.code}` });
+      return;
+    }
+    const reg = await this.#o.registrations.getByEndpoint(rec.endpoint);
+    if (!reg) return;
+    const now = this.#clock.now();
+    const target = rec.composite ? {} : parsePath(rec.paths[0]!);
+    const format = rec.accept;
+    try {
+      const values = decodeResponse(res, { request: { method: 'GET', path: [] }, target, ...(format !== undefined ? { format } : {}) }, codecContext(reg, this.#o.models, now)).map(toPathValue);
+      if (this.#o.objectStore) await storeValues(this.#o.objectStore, rec.endpoint, values, 'notify', now);
+      this.#o.events.emit('notification', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, values, ...(res.observe !== undefined ? { sequence: res.observe } : {}) });
+    } catch (e) {
+      this.#log.warn({ endpoint: rec.endpoint, paths: rec.paths, err: (e as Error).message }, 'undecodable notification dropped');
+    }
+  }
+}
+
+function samePaths(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((p, i) => p === b[i]);
+}

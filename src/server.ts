@@ -1,0 +1,151 @@
+import { systemClock, type Clock } from './clock.js';
+import { CoapEndpoint } from './coap/endpoint.js';
+import { resolveConfig, type ConfigInput, type ServerConfig } from './config.js';
+import { EventBus } from './events.js';
+import { ensureAdminToken } from './http/admin-token.js';
+import { buildApi } from './http/api.js';
+import { createLogger, type Logger } from './log.js';
+import { DeviceManager } from './lwm2m/management/device-manager.js';
+import { ObservationService } from './lwm2m/observe/observation-service.js';
+import { RequestDispatcher } from './lwm2m/queue/dispatcher.js';
+import { Presence } from './lwm2m/queue/presence.js';
+import { registrationRoutes } from './lwm2m/registration/coap-adapter.js';
+import { RegistrationService } from './lwm2m/registration/registration-service.js';
+import { routeRequests } from './lwm2m/router.js';
+import { sendRoute } from './lwm2m/send/send-route.js';
+import { ModelRegistry } from './model/registry.js';
+import { openStores, type Stores } from './stores.js';
+import { UdpTransport } from './transport/udp.js';
+import type { PeerAddress } from './transport/types.js';
+
+export interface Lwm2mServer {
+  readonly config: Readonly<ServerConfig>;
+  readonly events: EventBus;
+  readonly stores: Stores;
+  readonly registrations: RegistrationService;
+  readonly models: ModelRegistry;
+  readonly coap: CoapEndpoint;
+  readonly manager: DeviceManager;
+  readonly observations: ObservationService;
+  readonly dispatcher: RequestDispatcher;
+  coapAddress(): PeerAddress;
+  /** "http://host:port" of the management API, when enabled. */
+  httpUrl(): string | undefined;
+  adminToken(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** Builds the whole stack from a config object (layers in ARCHITECTURE.md) and starts it. */
+export async function startServer(input: ConfigInput = {}, options: StartOptions = {}): Promise<Lwm2mServer> {
+  const config = resolveConfig(input);
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const events = new EventBus();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  };
+  const child = (component: string) => logger.child({ component });
+  try {
+    const models = await ModelRegistry.builtin();
+    for (const dir of config.objectsDirs) await models.loadDirectory(dir);
+    const stores = await openStores(config, logger);
+    cleanups.push(() => stores.close());
+
+    const registrations = new RegistrationService({
+      store: stores.registrations,
+      events,
+      clock,
+      logger: child('registration'),
+      expiryGraceMs: config.registration.expiryGraceMs,
+      sweepIntervalMs: config.registration.sweepIntervalMs,
+      followAddressOnUpdate: config.registration.followAddressOnUpdate,
+    });
+
+    const transport = await UdpTransport.bind({ host: config.coap.host, port: config.coap.port, logger });
+    const coap = new CoapEndpoint({ transport, clock, logger: child('coap') });
+    cleanups.push(() => coap.close());
+
+    const common = { registrations: stores.registrations, models, events, objectStore: stores.objects, clock };
+    const presence = new Presence({ clock, awakeWindowMs: config.queue.awakeWindowMs });
+    const manager = new DeviceManager({ ...common, port: coap, logger: child('management'), timeoutMs: config.management.requestTimeoutMs });
+    // The dispatcher is created below; notifications and Sends wake a sleeping device through it.
+    let wake = (_endpoint: string): void => undefined;
+    const observations = new ObservationService({
+      ...common,
+      port: coap,
+      observations: stores.observations,
+      logger: child('observe'),
+      reobserveOnRegister: config.management.reobserveOnRegister,
+      onDeviceSeen: (ep) => wake(ep),
+    });
+    const dispatcher = new RequestDispatcher({
+      registrations: stores.registrations,
+      manager,
+      observations,
+      queue: stores.queue,
+      presence,
+      events,
+      clock,
+      logger: child('queue'),
+      ttlMs: config.queue.ttlMs,
+    });
+    wake = (ep) => dispatcher.wake(ep);
+    coap.onOrphanNotification((res) => observations.acceptOrphan(res));
+    coap.onRequest(routeRequests([registrationRoutes(registrations), sendRoute({ ...common, onDeviceSeen: wake })]));
+
+    events.on('registered', ({ registration }) => {
+      wake(registration.endpoint);
+      // After the 2.01 has gone out: the device forgot its observations, set them up again.
+      setImmediate(() => void observations.reestablish(registration).catch((e: unknown) => logger.warn({ err: e }, 're-observe failed')));
+    });
+    events.on('updated', ({ registration }) => wake(registration.endpoint));
+    for (const name of ['deregistered', 'expired'] as const) {
+      events.on(name, ({ registration }) => {
+        observations.detachEndpoint(registration.endpoint);
+        presence.forget(registration.endpoint);
+      });
+    }
+
+    await registrations.start();
+    cleanups.push(() => registrations.stop());
+    await observations.start();
+    dispatcher.start();
+    cleanups.push(() => dispatcher.stop());
+
+    const token = await ensureAdminToken(config.dataDir);
+    let httpUrl: string | undefined;
+    if (config.http.enabled) {
+      const app = await buildApi({ registrations, token, logger, management: { events, dispatcher, observations, models, objectStore: stores.objects } });
+      await app.listen({ host: config.http.host, port: config.http.port });
+      cleanups.push(() => app.close());
+      const addr = app.server.address();
+      if (addr && typeof addr === 'object') httpUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    }
+    const coapAddr = transport.address();
+    logger.info({ coap: `${coapAddr.address}:${coapAddr.port}`, http: httpUrl, storage: config.storage, dataDir: config.dataDir }, 'LwM2M server started');
+    return {
+      config,
+      events,
+      stores,
+      registrations,
+      models,
+      coap,
+      manager,
+      observations,
+      dispatcher,
+      coapAddress: () => transport.address(),
+      httpUrl: () => httpUrl,
+      adminToken: () => token,
+      stop,
+    };
+  } catch (e) {
+    await stop().catch(() => undefined);
+    throw e;
+  }
+}

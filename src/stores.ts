@@ -1,0 +1,58 @@
+import path from 'node:path';
+import type { ServerConfig } from './config.js';
+import type { Logger } from './log.js';
+import { BatchWriter } from './store/batch-writer.js';
+import { openDatabase } from './store/level-db.js';
+import { LevelObjectStore } from './store/object-store-level.js';
+import { MemoryObjectStore } from './store/object-store-memory.js';
+import { LevelObservationStore } from './store/observation-level.js';
+import { MemoryObservationStore } from './store/observation-memory.js';
+import { LevelRequestQueueStore } from './store/queue-level.js';
+import { MemoryRequestQueueStore } from './store/queue-memory.js';
+import { LevelRegistrationStore } from './store/registration-level.js';
+import { MemoryRegistrationStore } from './store/registration-memory.js';
+import type { ObjectStore, ObservationStore, RegistrationStore, RequestQueueStore } from './store/types.js';
+
+export interface Stores {
+  registrations: RegistrationStore;
+  observations: ObservationStore;
+  queue: RequestQueueStore;
+  objects: ObjectStore;
+  close(): Promise<void>;
+}
+
+/** Opens every store: one LevelDB (`<data>/db`) with one batch writer, or all in memory. */
+export async function openStores(config: Readonly<ServerConfig>, logger: Logger): Promise<Stores> {
+  const retention = { maxEntries: config.objectStore.historyEntries, maxAgeMs: config.objectStore.historyMaxAgeMs };
+  if (config.storage === 'memory') {
+    return {
+      registrations: new MemoryRegistrationStore(),
+      observations: new MemoryObservationStore(),
+      queue: new MemoryRequestQueueStore(),
+      objects: new MemoryObjectStore({ retention }),
+      close: async () => undefined,
+    };
+  }
+  const db = await openDatabase(path.join(config.dataDir, 'db'));
+  try {
+    const writer = new BatchWriter(db);
+    const log = logger.child({ component: 'store' });
+    const stores = {
+      registrations: await LevelRegistrationStore.open(db, writer),
+      observations: await LevelObservationStore.open(db, writer, { logger: log }),
+      queue: await LevelRequestQueueStore.open(db, writer, { logger: log }),
+      objects: await LevelObjectStore.open(db, writer, { retention, logger: log }),
+    };
+    return {
+      ...stores,
+      close: async () => {
+        for (const s of Object.values(stores)) await s.close();
+        await writer.flush();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+}

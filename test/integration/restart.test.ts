@@ -1,0 +1,41 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DeviceJson } from '../../src/http/device-json.js';
+import { cli, run, spawnServer } from '../helpers/server-process.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Issue "Foundation", done-when #2: a registration made before `kill -9` is listed after a
+ * restart, and one whose lifetime passed while the server was down is gone.
+ */
+test('registrations survive kill -9; those that expired while down are purged at start', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-restart-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  let server = await spawnServer(dir);
+  const base = `coap://127.0.0.1:${server.coapPort}`;
+  for (const [ep, lt] of [['long-lived', 3600], ['short-lived', 1]] as const) {
+    const r = await run('coap-client-notls', ['-m', 'post', '-t', '40', '-e', '</3/0>', '-B', '5', `${base}/rd?ep=${ep}&lt=${lt}`]);
+    t.is(r.code, 0, r.stderr);
+  }
+  let res = await cli(['devices', '--json'], { LWM2M_URL: server.httpUrl, LWM2M_DATA: dir });
+  t.deepEqual((JSON.parse(res.stdout) as DeviceJson[]).map((d) => d.endpoint), ['long-lived', 'short-lived']);
+  const before = (JSON.parse(res.stdout) as DeviceJson[])[0]!;
+
+  await server.kill9();
+  // lifetime 1 s + the default 2 s grace period pass while the server is down.
+  await sleep(3500);
+
+  server = await spawnServer(dir);
+  t.teardown(async () => {
+    await server.stop();
+  });
+  res = await cli(['devices', '--json'], { LWM2M_URL: server.httpUrl, LWM2M_DATA: dir });
+  t.is(res.code, 0, res.stderr);
+  const after = JSON.parse(res.stdout) as DeviceJson[];
+  t.deepEqual(after.map((d) => d.endpoint), ['long-lived']);
+  t.deepEqual(after[0], before, 'the surviving registration is unchanged');
+  t.true(server.logs.some((l) => l.includes('"registration expired"') && l.includes('short-lived')), server.logs.join('\n'));
+});
