@@ -1,0 +1,24 @@
+/**
+ * `npm run bench`: every benchmark in turn, each printing its own table with the baseline it
+ * measured in the same run. Bounded: each benchmark limits its own count and time.
+ */
+import { cpus, loadavg } from 'node:os';
+
+interface Bench {
+  name: string;
+  load: () => Promise<{ run: () => Promise<unknown> }>;
+}
+
+const BENCHES: Bench[] = [
+  { name: 'content formats (encode/decode a Device instance)', load: () => import('./content-formats.js') },
+  { name: 'object store (values ingested, query latency)', load: () => import('./object-store.js') },
+];
+
+const only = process.argv.slice(2);
+console.log(`# lwm2m-server benchmarks — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+for (const b of BENCHES) {
+  if (only.length > 0 && !only.some((o) => b.name.includes(o))) continue;
+  console.log(`\n## ${b.name}\n`);
+  const mod = await b.load();
+  await mod.run();
+}
