@@ -1,24 +1,7 @@
+import type { CoapCounters } from './types.js';
+
 /** Event counters of an endpoint; gauges are added when `stats()` is read. */
-export interface Counters {
-  datagramsIn: number;
-  datagramsOut: number;
-  malformed: number;
-  duplicates: number;
-  retransmissions: number;
-  timeouts: number;
-  resetsSent: number;
-  resetsReceived: number;
-  requestsIn: number;
-  requestsOut: number;
-  responsesIn: number;
-  notifications: number;
-  staleNotifications: number;
-  orphanNotifications: number;
-  badOption: number;
-  handlerErrors: number;
-  /** Bugs caught at the top of the receive path (should stay 0). */
-  internalErrors: number;
-}
+export type Counters = CoapCounters;
 
 export function newCounters(): Counters {
   return {

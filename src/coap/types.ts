@@ -67,7 +67,8 @@ export interface Observation {
   cancel(mode?: 'active' | 'passive'): Promise<void>;
 }
 
-export interface CoapStats {
+/** Event counters of an endpoint. */
+export interface CoapCounters {
   datagramsIn: number;
   datagramsOut: number;
   malformed: number;
@@ -85,6 +86,10 @@ export interface CoapStats {
   badOption: number;
   handlerErrors: number;
   internalErrors: number;
+}
+
+/** Counters plus gauges, as `CoapEndpoint.stats()` returns them. */
+export interface CoapStats extends CoapCounters {
   /** Gauges. */
   outstandingExchanges: number;
   queuedRequests: number;

@@ -2,9 +2,9 @@ import { badPayload } from '../errors.js';
 import { decodeCbor, isBytes, ownBytes } from './cbor-wire.js';
 import { CborWriter } from './cbor-writer.js';
 import { limitsOf } from './limits.js';
-import { pathsToRecords, recordsToPaths, recordsToValues, valuesToRecords, type SenmlRecord } from './senml-records.js';
-import { nodePath, nodeToValues, valuesToNode } from './tree.js';
-import { ContentFormat, type CodecContext, type CompositeCodec, type LwM2mPath } from './types.js';
+import { senmlCodec } from './senml-codec.js';
+import type { SenmlRecord } from './senml-records.js';
+import { ContentFormat, type CodecContext, type CompositeCodec } from './types.js';
 import { decodeBase64 } from './values.js';
 
 /**
@@ -128,38 +128,4 @@ function pack(records: readonly SenmlRecord[], floats: readonly boolean[]): Uint
   return w.toBytes();
 }
 
-export const senmlCborCodec: CompositeCodec = {
-  formats: [ContentFormat.SENML_CBOR],
-
-  encode(node, path) {
-    const leaf = node.kind === 'resource' || node.kind === 'resourceInstance';
-    const values = nodeToValues(node, path);
-    return pack(
-      valuesToRecords(values, leaf ? undefined : nodePath(node, path)),
-      values.map((v) => v.value.type === 'float'),
-    );
-  },
-
-  decode(payload, path, ctx) {
-    return valuesToNode(this.decodeValues(payload, ctx, path), path, ctx);
-  },
-
-  encodeValues(values) {
-    return pack(
-      valuesToRecords(values),
-      values.map((v) => v.value.type === 'float'),
-    );
-  },
-
-  decodeValues(payload, ctx, basePath?: LwM2mPath) {
-    return recordsToValues(parseRecords(payload, ctx), ctx, basePath);
-  },
-
-  encodePaths(paths) {
-    return pack(pathsToRecords(paths), []);
-  },
-
-  decodePaths(payload, ctx) {
-    return recordsToPaths(parseRecords(payload, ctx), ctx);
-  },
-};
+export const senmlCborCodec: CompositeCodec = senmlCodec(ContentFormat.SENML_CBOR, pack, parseRecords);

@@ -1,9 +1,9 @@
 import { badPayload } from '../errors.js';
 import { limitsOf } from './limits.js';
 import { field, isPlainObject, jsonNumber, jsonString, parseJson } from './json-text.js';
-import { pathsToRecords, recordsToPaths, recordsToValues, valuesToRecords, type SenmlRecord } from './senml-records.js';
-import { nodePath, nodeToValues, valuesToNode } from './tree.js';
-import { ContentFormat, type CodecContext, type CompositeCodec, type DecodeLimits, type LwM2mPath } from './types.js';
+import { senmlCodec } from './senml-codec.js';
+import type { SenmlRecord } from './senml-records.js';
+import { ContentFormat, type CodecContext, type CompositeCodec, type DecodeLimits } from './types.js';
 import { decodeBase64, encodeBase64Url } from './values.js';
 
 /**
@@ -73,38 +73,4 @@ function pack(records: readonly SenmlRecord[], floats: readonly boolean[]): Uint
   return Buffer.from(`[${records.map((r, i) => recordJson(r, floats[i] ?? false)).join(',')}]`, 'utf8');
 }
 
-export const senmlJsonCodec: CompositeCodec = {
-  formats: [ContentFormat.SENML_JSON],
-
-  encode(node, path) {
-    const leaf = node.kind === 'resource' || node.kind === 'resourceInstance';
-    const values = nodeToValues(node, path);
-    return pack(
-      valuesToRecords(values, leaf ? undefined : nodePath(node, path)),
-      values.map((v) => v.value.type === 'float'),
-    );
-  },
-
-  decode(payload, path, ctx) {
-    return valuesToNode(this.decodeValues(payload, ctx, path), path, ctx);
-  },
-
-  encodeValues(values) {
-    return pack(
-      valuesToRecords(values),
-      values.map((v) => v.value.type === 'float'),
-    );
-  },
-
-  decodeValues(payload, ctx, basePath?: LwM2mPath) {
-    return recordsToValues(parseRecords(payload, ctx), ctx, basePath);
-  },
-
-  encodePaths(paths) {
-    return pack(pathsToRecords(paths), []);
-  },
-
-  decodePaths(payload, ctx) {
-    return recordsToPaths(parseRecords(payload, ctx), ctx);
-  },
-};
+export const senmlJsonCodec: CompositeCodec = senmlCodec(ContentFormat.SENML_JSON, pack, parseRecords);

@@ -7,19 +7,9 @@ import { generate } from 'coap-packet';
 import { silentLogger } from '../../src/log.js';
 import { startServer } from '../../src/server.js';
 import { loadCapture } from '../helpers/captures.js';
+import { seededRandom } from '../helpers/prng.js';
 import { coapRequest, locationPath } from '../helpers/coap-peer.js';
 
-/** A small seeded PRNG (mulberry32) so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOTAL = 100_000;
 
@@ -30,7 +20,7 @@ const TOTAL = 100_000;
  */
 test('the server survives 100,000 random and mutated datagrams and still registers a client', async (t) => {
   const seed = Number(process.env.FUZZ_SEED ?? 20261124);
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-fuzz-'));
   const server = await startServer({ dataDir: dir, storage: 'memory', coap: { port: 0 }, http: { enabled: false } }, { logger: silentLogger() });

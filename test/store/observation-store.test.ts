@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
+import { levelFixture } from '../helpers/level-fixture.js';
 import { openDatabase, sublevel } from '../../src/store/level-db.js';
 import { LevelObservationStore } from '../../src/store/observation-level.js';
 import { MemoryObservationStore } from '../../src/store/observation-memory.js';
@@ -14,17 +15,7 @@ observationStoreSuite(test, 'memory', async () => {
   return { store, dispose: () => store.close() };
 });
 
-observationStoreSuite(test, 'level', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-obs-'));
-  const db = await openDatabase(dir);
-  const store = await LevelObservationStore.open(db);
-  const dispose = async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  };
-  return { store, dispose };
-});
+observationStoreSuite(test, 'level', () => levelFixture('obs', (db) => LevelObservationStore.open(db)));
 
 test('level: observations survive closing and reopening the database', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-obs-'));

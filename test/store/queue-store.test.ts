@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.js';
+import { levelFixture } from '../helpers/level-fixture.js';
 import { openDatabase, sublevel } from '../../src/store/level-db.js';
 import { LevelRequestQueueStore } from '../../src/store/queue-level.js';
 import { MemoryRequestQueueStore } from '../../src/store/queue-memory.js';
@@ -14,17 +15,7 @@ queueStoreSuite(test, 'memory', async () => {
   return { store, dispose: () => store.close() };
 });
 
-queueStoreSuite(test, 'level', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-queue-'));
-  const db = await openDatabase(dir);
-  const store = await LevelRequestQueueStore.open(db);
-  const dispose = async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  };
-  return { store, dispose };
-});
+queueStoreSuite(test, 'level', () => levelFixture('queue', (db) => LevelRequestQueueStore.open(db)));
 
 test('level: after reopening, pending order, depth, results and seq continuity are all there', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-queue-'));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryRegistrationStore } from '../../src/store/registration-memory.js';
 import { LevelRegistrationStore } from '../../src/store/registration-level.js';
+import { levelFixture } from '../helpers/level-fixture.js';
 import { openDatabase } from '../../src/store/level-db.js';
 import { registration, registrationStoreSuite } from '../_suites/registration-store.js';
 
@@ -12,17 +13,7 @@ registrationStoreSuite(test, 'memory', async () => {
   return { store, dispose: () => store.close() };
 });
 
-registrationStoreSuite(test, 'level', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-reg-'));
-  const db = await openDatabase(dir);
-  const store = await LevelRegistrationStore.open(db);
-  const dispose = async () => {
-    await store.close();
-    await db.close();
-    await rm(dir, { recursive: true, force: true });
-  };
-  return { store, dispose };
-});
+registrationStoreSuite(test, 'level', () => levelFixture('reg', (db) => LevelRegistrationStore.open(db)));
 
 test('level: registrations survive closing and reopening the database', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-reg-'));

@@ -129,14 +129,4 @@ export function uintBuf(n: number): Buffer {
   return Buffer.from(out);
 }
 
-/** A seeded PRNG (mulberry32) for deterministic tokens, MIDs and back-off. */
-export function seededRandom(seed = 1): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../helpers/prng.js';

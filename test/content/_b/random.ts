@@ -1,18 +1,10 @@
 import type { ResourceType } from '../../../src/model/types.js';
 import type { LwM2mNode, LwM2mPath, LwM2mValue, ObjectInstanceNode, ResourceNode } from '../../../src/content/types.js';
 import { TYPES } from './models.js';
+import { seededRandom } from '../../helpers/prng.js';
 
-/** Seeded PRNG (mulberry32): the same seed gives the same test data on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRandom;
+
 
 export interface GenOptions {
   /** JSON formats: no bigints beyond 2^53, no NaN/Infinity/-0. */
