@@ -1,0 +1,101 @@
+/**
+ * Per-direction record state: the write side numbers records per epoch (RFC 6347 §4.1: the
+ * sequence number restarts at 0 in each epoch and never repeats), the read side keeps the keys
+ * and replay window of the current epoch (§4.1.2.6).
+ */
+import { ContentType, DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
+import { encodeRecord, MAX_SEQ, type DtlsRecord } from './record.js';
+import { protect, protectionOverhead, unprotect, type DirectionKeys } from './record-protection.js';
+import { ReplayWindow } from './replay-window.js';
+import { ownBytes } from './byte-reader.js';
+
+export class SequenceExhaustedError extends Error {}
+
+export class RecordWriter {
+  /** Next sequence number for epoch 0 and for the current protected epoch. */
+  #seq0: number;
+  #seq1 = 0;
+  #keys: DirectionKeys | undefined;
+  /** The CID the peer asked us to put in records (RFC 9146 §3), if any. */
+  #peerCid: Buffer | undefined;
+
+  constructor(firstSeq0 = 0) {
+    this.#seq0 = firstSeq0;
+  }
+
+  /** Installs epoch-1 keys (at our ChangeCipherSpec, RFC 5246 §7.1). */
+  setKeys(keys: DirectionKeys, peerCid: Buffer | undefined): void {
+    this.#keys = keys;
+    this.#peerCid = peerCid && peerCid.length > 0 ? ownBytes(peerCid) : undefined;
+  }
+
+  get hasKeys(): boolean {
+    return this.#keys !== undefined;
+  }
+
+  get peerCid(): Buffer | undefined {
+    return this.#peerCid;
+  }
+
+  /** Largest content that fits one record in `mtu` bytes at `epoch`. */
+  maxContent(epoch: number, mtu: number): number {
+    if (epoch === 0 || !this.#keys) return mtu - RECORD_HEADER_LENGTH;
+    const cidLen = this.#peerCid?.length ?? 0;
+    return mtu - RECORD_HEADER_LENGTH - cidLen - protectionOverhead(this.#keys.cipher, cidLen);
+  }
+
+  /** One encoded record at `epoch` (0 = plaintext, 1 = protected with the installed keys). */
+  record(type: number, epoch: number, content: Buffer): Buffer {
+    if (epoch === 0) {
+      if (this.#seq0 > MAX_SEQ) throw new SequenceExhaustedError('epoch 0 sequence exhausted');
+      return encodeRecord(type, DTLS_1_2, 0, this.#seq0++, content);
+    }
+    if (!this.#keys) throw new Error('no write keys installed');
+    // RFC 6347 §4.1: a sequence number must not wrap; the session has to end instead.
+    if (this.#seq1 > MAX_SEQ) throw new SequenceExhaustedError('epoch 1 sequence exhausted');
+    const seq = this.#seq1++;
+    const cid = this.#peerCid;
+    const outerType = cid ? ContentType.tls12Cid : type;
+    const fragment = protect(this.#keys, { type: outerType, version: DTLS_1_2, epoch, seq, ...(cid ? { cid } : {}) }, content, type);
+    return encodeRecord(outerType, DTLS_1_2, epoch, seq, fragment, cid);
+  }
+}
+
+export class RecordReader {
+  readonly #keys: DirectionKeys;
+  readonly #replay = new ReplayWindow();
+  /** The CID we told the peer to send (RFC 9146 §3); records must carry it once set. */
+  readonly #ownCid: Buffer | undefined;
+
+  constructor(keys: DirectionKeys, ownCid: Buffer | undefined) {
+    this.#keys = keys;
+    this.#ownCid = ownCid && ownCid.length > 0 ? ownBytes(ownCid) : undefined;
+  }
+
+  get ownCid(): Buffer | undefined {
+    return this.#ownCid;
+  }
+
+  get highestSeq(): number {
+    return this.#replay.highest;
+  }
+
+  /**
+   * Authenticates and decrypts an epoch-1 record, or returns undefined (replayed, forged,
+   * malformed). With a negotiated CID, only tls12_cid records carrying it are accepted.
+   */
+  open(rec: DtlsRecord): { type: number; content: Buffer } | undefined {
+    if (rec.epoch !== 1) return undefined;
+    if (this.#ownCid) {
+      if (rec.type !== ContentType.tls12Cid || !rec.cid || !rec.cid.equals(this.#ownCid)) return undefined;
+    } else if (rec.type === ContentType.tls12Cid) {
+      return undefined;
+    }
+    if (!this.#replay.mayAccept(rec.seq)) return undefined;
+    const header = { type: rec.type, version: rec.version, epoch: rec.epoch, seq: rec.seq, ...(rec.cid ? { cid: rec.cid } : {}) };
+    const out = unprotect(this.#keys, header, rec.fragment);
+    if (!out) return undefined;
+    this.#replay.accept(rec.seq);
+    return out;
+  }
+}

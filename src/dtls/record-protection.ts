@@ -1,0 +1,173 @@
+/**
+ * Record protection for the two bulk ciphers:
+ *  - AES-128-CCM_8 AEAD (RFC 6655 §3): nonce = 4-byte salt from the key block + 8-byte explicit
+ *    nonce carried in the record (we send epoch||seq, RFC 6655 §3 / RFC 5288 §3);
+ *  - AES-128-CBC + HMAC-SHA256, MAC-then-encrypt with an explicit random IV (RFC 5246 §6.2.3.2).
+ * Additional data is RFC 5246 §6.2.3.3 with the DTLS seq_num = epoch||sequence (RFC 6347 §4.1.2.1),
+ * or, for tls12_cid records, the RFC 9146 §5 layout over DTLSInnerPlaintext.
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ContentType } from './constants.js';
+import type { CipherSuite } from './cipher-suites.js';
+import { keyBlockLength } from './cipher-suites.js';
+import { keyBlock } from './prf.js';
+import { ownBytes } from './byte-reader.js';
+
+export interface DirectionKeys {
+  cipher: CipherSuite['cipher'];
+  encKey: Buffer;
+  macKey: Buffer;
+  fixedIv: Buffer;
+}
+
+export interface RecordHeaderFields {
+  type: number;
+  version: number;
+  epoch: number;
+  seq: number;
+  cid?: Buffer;
+}
+
+const CCM_TAG = 8;
+const CCM_EXPLICIT_NONCE = 8;
+const CBC_IV = 16;
+const MAC_LEN = 32;
+
+/** Splits the key block (RFC 5246 §6.3) into the client-write and server-write keys. */
+export function deriveKeys(suite: CipherSuite, master: Buffer, clientRandom: Buffer, serverRandom: Buffer): { client: DirectionKeys; server: DirectionKeys } {
+  // One exact-size allocation holds all the key material; the keys are views into it.
+  const kb = ownBytes(keyBlock(master, clientRandom, serverRandom, keyBlockLength(suite)));
+  let p = 0;
+  const take = (n: number): Buffer => kb.subarray(p, (p += n));
+  const cMac = take(suite.macKeyLength);
+  const sMac = take(suite.macKeyLength);
+  const cKey = take(suite.encKeyLength);
+  const sKey = take(suite.encKeyLength);
+  const cIv = take(suite.fixedIvLength);
+  const sIv = take(suite.fixedIvLength);
+  return {
+    client: { cipher: suite.cipher, encKey: cKey, macKey: cMac, fixedIv: cIv },
+    server: { cipher: suite.cipher, encKey: sKey, macKey: sMac, fixedIv: sIv },
+  };
+}
+
+/** Bytes a protected record adds over its plaintext, at most. */
+export function protectionOverhead(cipher: CipherSuite['cipher'], cidLength = 0): number {
+  const inner = cidLength > 0 ? 1 : 0;
+  return cipher === 'aes128_ccm8' ? CCM_EXPLICIT_NONCE + CCM_TAG + inner : CBC_IV + MAC_LEN + 16 + inner;
+}
+
+function seqNum(epoch: number, seq: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt16BE(epoch, 0);
+  b.writeUIntBE(seq, 2, 6);
+  return b;
+}
+
+/** The AEAD additional data / MAC prefix for a record whose (inner) plaintext has `length` bytes. */
+function additionalData(h: RecordHeaderFields, length: number): Buffer {
+  if (h.cid && h.cid.length > 0) {
+    // RFC 9146 §5.3 (AEAD) and §5.1 (MAC): placeholder, tls12_cid, cid_length, tls12_cid,
+    // version, epoch, sequence_number, cid, length_of_DTLSInnerPlaintext.
+    const b = Buffer.allocUnsafe(8 + 3 + 2 + 8 + h.cid.length + 2);
+    b.fill(0xff, 0, 8);
+    b[8] = ContentType.tls12Cid;
+    b[9] = h.cid.length;
+    b[10] = ContentType.tls12Cid;
+    b.writeUInt16BE(h.version, 11);
+    seqNum(h.epoch, h.seq).copy(b, 13);
+    h.cid.copy(b, 21);
+    b.writeUInt16BE(length, 21 + h.cid.length);
+    return b;
+  }
+  const b = Buffer.allocUnsafe(13);
+  seqNum(h.epoch, h.seq).copy(b, 0);
+  b[8] = h.type;
+  b.writeUInt16BE(h.version, 9);
+  b.writeUInt16BE(length, 11);
+  return b;
+}
+
+/**
+ * Protects `content`. With a CID, `h.type` must be tls12_cid and `realType` the inner content
+ * type (RFC 9146 §4: DTLSInnerPlaintext = content || real_type || zeros; we add no padding).
+ */
+export function protect(keys: DirectionKeys, h: RecordHeaderFields, content: Buffer, realType: number): Buffer {
+  const plain = h.cid && h.cid.length > 0 ? Buffer.concat([content, Buffer.from([realType])]) : content;
+  const aad = additionalData(h, plain.length);
+  if (keys.cipher === 'aes128_ccm8') {
+    const explicit = seqNum(h.epoch, h.seq);
+    const c = createCipheriv('aes-128-ccm', keys.encKey, Buffer.concat([keys.fixedIv, explicit]), { authTagLength: CCM_TAG });
+    c.setAAD(aad, { plaintextLength: plain.length });
+    const ct = Buffer.concat([c.update(plain), c.final()]);
+    return Buffer.concat([explicit, ct, c.getAuthTag()]);
+  }
+  const mac = createHmac('sha256', keys.macKey).update(aad).update(plain).digest();
+  const padLen = 15 - ((plain.length + MAC_LEN) % 16);
+  const padding = Buffer.alloc(padLen + 1, padLen);
+  const iv = randomBytes(CBC_IV);
+  const c = createCipheriv('aes-128-cbc', keys.encKey, iv);
+  c.setAutoPadding(false);
+  return Buffer.concat([iv, c.update(Buffer.concat([plain, mac, padding])), c.final()]);
+}
+
+/**
+ * Verifies and decrypts a record fragment. Returns undefined on any failure, without saying
+ * which (RFC 6347 §4.1.2.7 drops bad records silently; no padding oracle).
+ */
+export function unprotect(keys: DirectionKeys, h: RecordHeaderFields, fragment: Buffer): { type: number; content: Buffer } | undefined {
+  let plain: Buffer | undefined;
+  if (keys.cipher === 'aes128_ccm8') plain = openCcm(keys, h, fragment);
+  else plain = openCbc(keys, h, fragment);
+  if (!plain) return undefined;
+  if (h.cid && h.cid.length > 0) {
+    // Strip zero padding; the last non-zero byte is the real content type (RFC 9146 §4).
+    let end = plain.length;
+    while (end > 0 && plain[end - 1] === 0) end--;
+    if (end === 0) return undefined;
+    return { type: plain[end - 1]!, content: plain.subarray(0, end - 1) };
+  }
+  return { type: h.type, content: plain };
+}
+
+function openCcm(keys: DirectionKeys, h: RecordHeaderFields, fragment: Buffer): Buffer | undefined {
+  if (fragment.length < CCM_EXPLICIT_NONCE + CCM_TAG) return undefined;
+  const explicit = fragment.subarray(0, CCM_EXPLICIT_NONCE);
+  const ct = fragment.subarray(CCM_EXPLICIT_NONCE, fragment.length - CCM_TAG);
+  const tag = fragment.subarray(fragment.length - CCM_TAG);
+  try {
+    const d = createDecipheriv('aes-128-ccm', keys.encKey, Buffer.concat([keys.fixedIv, explicit]), { authTagLength: CCM_TAG });
+    d.setAuthTag(tag);
+    d.setAAD(additionalData(h, ct.length), { plaintextLength: ct.length });
+    const out = d.update(ct);
+    d.final();
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+function openCbc(keys: DirectionKeys, h: RecordHeaderFields, fragment: Buffer): Buffer | undefined {
+  if (fragment.length < CBC_IV + 48 || (fragment.length - CBC_IV) % 16 !== 0) return undefined;
+  let dec: Buffer;
+  try {
+    const d = createDecipheriv('aes-128-cbc', keys.encKey, fragment.subarray(0, CBC_IV));
+    d.setAutoPadding(false);
+    dec = Buffer.concat([d.update(fragment.subarray(CBC_IV)), d.final()]);
+  } catch {
+    return undefined;
+  }
+  const padLen = dec[dec.length - 1]!;
+  let padOk = padLen + 1 + MAC_LEN <= dec.length;
+  // Check every padding byte without an early exit, then MAC anyway (Lucky13 hygiene).
+  const checkLen = padOk ? padLen + 1 : 1;
+  let diff = 0;
+  for (let i = dec.length - checkLen; i < dec.length; i++) diff |= dec[i]! ^ padLen;
+  if (diff !== 0) padOk = false;
+  const contentLen = dec.length - MAC_LEN - (padOk ? padLen + 1 : 1);
+  const plain = dec.subarray(0, contentLen);
+  const mac = dec.subarray(contentLen, contentLen + MAC_LEN);
+  const expect = createHmac('sha256', keys.macKey).update(additionalData(h, contentLen)).update(plain).digest();
+  const macOk = timingSafeEqual(mac, expect);
+  return padOk && macOk ? plain : undefined;
+}

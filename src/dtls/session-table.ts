@@ -1,0 +1,65 @@
+/**
+ * Established sessions indexed by peer address, by our connection ID (RFC 9146) and counted
+ * per IP address for the per-address limit.
+ */
+import { peerKey, type PeerAddress } from '../transport/types.js';
+import type { DtlsSession } from './session.js';
+
+export class SessionTable {
+  readonly #byPeer = new Map<string, DtlsSession>();
+  readonly #byCid = new Map<string, DtlsSession>();
+  readonly #perAddress = new Map<string, number>();
+
+  get size(): number {
+    return this.#byPeer.size;
+  }
+
+  byPeer(key: string): DtlsSession | undefined {
+    return this.#byPeer.get(key);
+  }
+
+  byCid(cidHex: string): DtlsSession | undefined {
+    return this.#byCid.get(cidHex);
+  }
+
+  all(): DtlsSession[] {
+    return [...this.#byPeer.values()];
+  }
+
+  admits(address: string, perAddress: number, total: number): boolean {
+    return this.#byPeer.size < total && (this.#perAddress.get(address) ?? 0) < perAddress;
+  }
+
+  /** Adds a session, replacing (and returning) whatever session held its address. */
+  add(s: DtlsSession): DtlsSession | undefined {
+    const old = this.#byPeer.get(s.key);
+    if (old) this.remove(old);
+    this.#byPeer.set(s.key, s);
+    const cid = s.ownCidHex;
+    if (cid) this.#byCid.set(cid, s);
+    this.#count(s.peer.address, +1);
+    return old;
+  }
+
+  remove(s: DtlsSession): void {
+    if (this.#byPeer.get(s.key) !== s) return;
+    this.#byPeer.delete(s.key);
+    const cid = s.ownCidHex;
+    if (cid && this.#byCid.get(cid) === s) this.#byCid.delete(cid);
+    this.#count(s.peer.address, -1);
+  }
+
+  /** Re-keys a session to a new address (RFC 9146 §6); a session already there is dropped. */
+  move(s: DtlsSession, to: PeerAddress): void {
+    this.remove(s);
+    s.peer = { address: to.address, port: to.port };
+    s.key = peerKey(to);
+    this.add(s);
+  }
+
+  #count(address: string, delta: number): void {
+    const n = (this.#perAddress.get(address) ?? 0) + delta;
+    if (n <= 0) this.#perAddress.delete(address);
+    else this.#perAddress.set(address, n);
+  }
+}
