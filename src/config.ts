@@ -9,6 +9,18 @@ export interface ServerConfig {
   storage: 'level' | 'memory';
   coap: { host: string; port: number };
   http: { enabled: boolean; host: string; port: number };
+  /** CoAPs (DTLS 1.2) listener and the server's own key material. */
+  dtls: {
+    enabled: boolean;
+    host: string;
+    port: number;
+    /** `--cert`: PEM chain, leaf first; generated (self-signed) in the data folder when absent. */
+    certFile?: string;
+    /** `--key`: the certificate's P-256 private key; alone, raw-public-key mode only. */
+    keyFile?: string;
+    /** `--ca`: trusted CA certificates for device X.509 certificates (files or folders). */
+    caFiles: string[];
+  };
   registration: {
     /** Extra time after a lifetime ends before the registration is removed (ms). */
     expiryGraceMs: number;
@@ -49,6 +61,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   storage: 'level',
   coap: { host: '127.0.0.1', port: 5683 },
   http: { enabled: true, host: '127.0.0.1', port: 8080 },
+  dtls: { enabled: true, host: '127.0.0.1', port: 5684, caFiles: [] },
   registration: { expiryGraceMs: 2000, sweepIntervalMs: 1000, followAddressOnUpdate: true },
   management: { requestTimeoutMs: 30_000, reobserveOnRegister: true },
   queue: { awakeWindowMs: 93_000, ttlMs: 24 * 3600 * 1000 },
@@ -84,6 +97,13 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
     storage: input.storage ?? DEFAULT_CONFIG.storage,
     coap: { ...DEFAULT_CONFIG.coap, ...input.coap },
     http: { ...DEFAULT_CONFIG.http, ...input.http },
+    dtls: {
+      ...DEFAULT_CONFIG.dtls,
+      // An ephemeral CoAP port (0, tests and embedding) means an ephemeral CoAPs port too.
+      ...(input.coap?.port === 0 ? { port: 0 } : {}),
+      ...input.dtls,
+      caFiles: (input.dtls?.caFiles ?? []).map((f) => path.resolve(f)),
+    },
     registration: { ...DEFAULT_CONFIG.registration, ...input.registration },
     management: { ...DEFAULT_CONFIG.management, ...input.management },
     queue: { ...DEFAULT_CONFIG.queue, ...input.queue },
@@ -96,6 +116,8 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
   port(c.coap.port, 'coap.port');
   host(c.http.host, 'http.host');
   port(c.http.port, 'http.port');
+  host(c.dtls.host, 'dtls.host');
+  port(c.dtls.port, 'dtls.port');
   positive(c.registration.expiryGraceMs, 'registration.expiryGraceMs');
   positive(c.registration.sweepIntervalMs, 'registration.sweepIntervalMs');
   positive(c.management.requestTimeoutMs, 'management.requestTimeoutMs');

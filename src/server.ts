@@ -16,6 +16,13 @@ import { sendRoute } from './lwm2m/send/send-route.js';
 import { ModelRegistry } from './model/registry.js';
 import { openStores, type Stores } from './stores.js';
 import { UdpTransport } from './transport/udp.js';
+import { DeviceRouter } from './device-router.js';
+import { DtlsServerTransport } from './dtls/index.js';
+import { registerSecurityRoutes } from './http/routes/security-routes.js';
+import { securityRegistrationGuard } from './security/registration-guard.js';
+import { loadServerKeys } from './security/server-keys.js';
+import { authenticatedBy } from './security/session-match.js';
+import { loadTrustedCas } from './security/trusted-cas.js';
 import type { PeerAddress } from './transport/types.js';
 
 export interface Lwm2mServer {
@@ -25,10 +32,13 @@ export interface Lwm2mServer {
   readonly registrations: RegistrationService;
   readonly models: ModelRegistry;
   readonly coap: CoapEndpoint;
+  /** The CoAPs (DTLS) endpoint, when enabled. */
+  readonly coaps: CoapEndpoint | undefined;
   readonly manager: DeviceManager;
   readonly observations: ObservationService;
   readonly dispatcher: RequestDispatcher;
   coapAddress(): PeerAddress;
+  coapsAddress(): PeerAddress | undefined;
   /** "http://host:port" of the management API, when enabled. */
   httpUrl(): string | undefined;
   adminToken(): string;
@@ -67,18 +77,46 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       followAddressOnUpdate: config.registration.followAddressOnUpdate,
     });
 
+    // DTLS identities must match the endpoint; endpoints with credentials cannot use plain CoAP.
+    registrations.addGuard(securityRegistrationGuard(stores.security, { logger: child('security') }));
+
     const transport = await UdpTransport.bind({ host: config.coap.host, port: config.coap.port, logger });
     const coap = new CoapEndpoint({ transport, clock, logger: child('coap') });
     cleanups.push(() => coap.close());
+    let dtls: DtlsServerTransport | undefined;
+    let coaps: CoapEndpoint | undefined;
+    if (config.dtls.enabled) {
+      const keys = await loadServerKeys({ dataDir: config.dataDir, certFile: config.dtls.certFile, keyFile: config.dtls.keyFile, clock, logger: child('security') });
+      const cas = await loadTrustedCas(config.dtls.caFiles);
+      const bound = await DtlsServerTransport.bind({
+        host: config.dtls.host,
+        port: config.dtls.port,
+        clock,
+        logger: child('dtls'),
+        psk: (identity) => stores.security.pskKeyFor(identity),
+        certificate: {
+          privateKey: keys.privateKey,
+          chain: keys.chain,
+          trustedCas: cas.map((c) => c.raw),
+          trustRawPublicKey: (spki) => stores.security.endpointForPublicKey(spki) !== undefined,
+        },
+      });
+      dtls = bound;
+      coaps = new CoapEndpoint({ transport: bound, clock, logger: child('coaps') });
+      const secured = coaps;
+      cleanups.push(() => secured.close());
+    }
+    const router = new DeviceRouter(coap, coaps);
+    await router.load(stores.registrations, events);
 
     const common = { registrations: stores.registrations, models, events, objectStore: stores.objects, clock };
     const presence = new Presence({ clock, awakeWindowMs: config.queue.awakeWindowMs });
-    const manager = new DeviceManager({ ...common, port: coap, logger: child('management'), timeoutMs: config.management.requestTimeoutMs });
+    const manager = new DeviceManager({ ...common, port: router, logger: child('management'), timeoutMs: config.management.requestTimeoutMs });
     // The dispatcher is created below; notifications and Sends wake a sleeping device through it.
     let wake = (_endpoint: string): void => undefined;
     const observations = new ObservationService({
       ...common,
-      port: coap,
+      port: router,
       observations: stores.observations,
       logger: child('observe'),
       reobserveOnRegister: config.management.reobserveOnRegister,
@@ -96,8 +134,11 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       ttlMs: config.queue.ttlMs,
     });
     wake = (ep) => dispatcher.wake(ep);
-    coap.onOrphanNotification((res) => observations.acceptOrphan(res));
-    coap.onRequest(routeRequests([registrationRoutes(registrations), sendRoute({ ...common, onDeviceSeen: wake })]));
+    const handle = routeRequests([registrationRoutes(registrations), sendRoute({ ...common, onDeviceSeen: wake })]);
+    for (const endpoint of coaps ? [coap, coaps] : [coap]) {
+      endpoint.onOrphanNotification((res) => observations.acceptOrphan(res));
+      endpoint.onRequest(handle);
+    }
 
     events.on('registered', ({ registration }) => {
       wake(registration.endpoint);
@@ -122,13 +163,16 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
     let httpUrl: string | undefined;
     if (config.http.enabled) {
       const app = await buildApi({ registrations, token, logger, management: { events, dispatcher, observations, models, objectStore: stores.objects } });
+      // Removing or changing a device's credentials ends its DTLS sessions at once.
+      registerSecurityRoutes(app, { store: stores.security, onRemove: (_ep, removed) => void dtls?.closeSessions((session) => authenticatedBy(removed, session.identity)) });
       await app.listen({ host: config.http.host, port: config.http.port });
       cleanups.push(() => app.close());
       const addr = app.server.address();
       if (addr && typeof addr === 'object') httpUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
     }
     const coapAddr = transport.address();
-    logger.info({ coap: `${coapAddr.address}:${coapAddr.port}`, http: httpUrl, storage: config.storage, dataDir: config.dataDir }, 'LwM2M server started');
+    const coapsAddr = dtls?.address();
+    logger.info({ coap: `${coapAddr.address}:${coapAddr.port}`, coaps: coapsAddr ? `${coapsAddr.address}:${coapsAddr.port}` : undefined, http: httpUrl, storage: config.storage, dataDir: config.dataDir }, 'LwM2M server started');
     return {
       config,
       events,
@@ -136,10 +180,12 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       registrations,
       models,
       coap,
+      coaps,
       manager,
       observations,
       dispatcher,
       coapAddress: () => transport.address(),
+      coapsAddress: () => dtls?.address(),
       httpUrl: () => httpUrl,
       adminToken: () => token,
       stop,

@@ -12,12 +12,16 @@ import { MemoryRequestQueueStore } from './store/queue-memory.js';
 import { LevelRegistrationStore } from './store/registration-level.js';
 import { MemoryRegistrationStore } from './store/registration-memory.js';
 import type { ObjectStore, ObservationStore, RegistrationStore, RequestQueueStore } from './store/types.js';
+import { LevelSecurityStore } from './security/security-level.js';
+import { MemorySecurityStore } from './security/security-memory.js';
+import type { SecurityStore } from './security/types.js';
 
 export interface Stores {
   registrations: RegistrationStore;
   observations: ObservationStore;
   queue: RequestQueueStore;
   objects: ObjectStore;
+  security: SecurityStore;
   close(): Promise<void>;
 }
 
@@ -30,6 +34,7 @@ export async function openStores(config: Readonly<ServerConfig>, logger: Logger)
       observations: new MemoryObservationStore(),
       queue: new MemoryRequestQueueStore(),
       objects: new MemoryObjectStore({ retention }),
+      security: new MemorySecurityStore(),
       close: async () => undefined,
     };
   }
@@ -42,6 +47,7 @@ export async function openStores(config: Readonly<ServerConfig>, logger: Logger)
       observations: await LevelObservationStore.open(db, writer, { logger: log }),
       queue: await LevelRequestQueueStore.open(db, writer, { logger: log }),
       objects: await LevelObjectStore.open(db, writer, { retention, logger: log }),
+      security: await LevelSecurityStore.open(db, writer),
     };
     return {
       ...stores,

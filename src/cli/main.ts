@@ -4,6 +4,7 @@ import { CliError } from './api-client.js';
 import { registerDeviceCommands } from './commands/devices.js';
 import { registerManagementCommands } from './commands/manage.js';
 import { registerObjectsCommands } from './commands/objects.js';
+import { registerSecurityCommands } from './commands/security.js';
 import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerDeviceCommands(program);
   registerManagementCommands(program);
   registerObjectsCommands(program);
+  registerSecurityCommands(program);
   return program;
 }
 

@@ -23,7 +23,7 @@ test('the server survives 100,000 random and mutated datagrams and still registe
   const rnd = seededRandom(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-fuzz-'));
-  const server = await startServer({ dataDir: dir, storage: 'memory', coap: { port: 0 }, http: { enabled: false } }, { logger: silentLogger() });
+  const server = await startServer({ dataDir: dir, storage: 'memory', coap: { port: 0 }, dtls: { enabled: false }, http: { enabled: false } }, { logger: silentLogger() });
   const sock = createSocket('udp4');
   t.teardown(async () => {
     sock.close();

@@ -12,6 +12,11 @@ interface ServeOptions {
   objects: string[];
   logLevel: string;
   keepAddressOnUpdate?: boolean;
+  coapsPort: number;
+  dtls: boolean;
+  cert?: string;
+  key?: string;
+  ca: string[];
   requestTimeout: number;
   reobserve: boolean;
   awakeWindow: number;
@@ -27,6 +32,11 @@ export function registerServeCommand(program: Command): void {
     .option('--data <dir>', 'data folder: LevelDB and admin.token', './data')
     .option('--host <host>', 'CoAP listen address', '127.0.0.1')
     .option('--coap-port <port>', 'CoAP UDP port', parsePort, 5683)
+    .option('--coaps-port <port>', 'CoAPs (DTLS) UDP port, on the --host address', parsePort, 5684)
+    .option('--no-dtls', 'do not start the CoAPs (DTLS) listener')
+    .option('--cert <file>', 'server certificate chain (PEM, leaf first); default: self-signed, generated in the data folder')
+    .option('--key <file>', 'private key of --cert (P-256); alone: raw-public-key mode only')
+    .option('--ca <file|dir>', 'trusted CA certificates for device certificates; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--http-host <host>', 'management API listen address', '127.0.0.1')
     .option('--http-port <port>', 'management API port', parsePort, 8080)
     .option('--no-http', 'do not start the management API')
@@ -48,6 +58,7 @@ export function registerServeCommand(program: Command): void {
         storage: o.memory ? 'memory' : 'level',
         coap: { host: o.host, port: o.coapPort },
         http: { enabled: o.http, host: o.httpHost, port: o.httpPort },
+        dtls: { enabled: o.dtls, host: o.host, port: o.coapsPort, caFiles: o.ca, ...(o.cert ? { certFile: o.cert } : {}), ...(o.key ? { keyFile: o.key } : {}) },
         registration: { followAddressOnUpdate: !o.keepAddressOnUpdate },
         management: { requestTimeoutMs: o.requestTimeout * 1000, reobserveOnRegister: o.reobserve },
         queue: { awakeWindowMs: o.awakeWindow * 1000, ttlMs: o.queueTtl * 1000 },
