@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Lwm2mError } from './errors.js';
+import { resolveProtection, type ProtectionConfig } from './ops/protection.js';
 
 /** Everything `lwm2m serve` can be told. Validated once at start-up, then frozen. */
 export interface ServerConfig {
@@ -20,6 +21,18 @@ export interface ServerConfig {
     keyFile?: string;
     /** `--ca`: trusted CA certificates for device X.509 certificates (files or folders). */
     caFiles: string[];
+  };
+  /** The bootstrap server in the same process (LwM2M 1.1 Core §5.2). */
+  bootstrap: {
+    enabled: boolean;
+    host: string;
+    /** CoAP port of the bootstrap server. */
+    port: number;
+    /** Whether to run its CoAPs (DTLS) listener too. */
+    dtls: boolean;
+    securePort: number;
+    /** How long to wait for a device during a bootstrap session (ms). */
+    requestTimeoutMs: number;
   };
   registration: {
     /** Extra time after a lifetime ends before the registration is removed (ms). */
@@ -47,14 +60,18 @@ export interface ServerConfig {
     /** History older than this is dropped (ms). */
     historyMaxAgeMs: number;
   };
+  /** Rate limits on device-initiated requests, and automatic quarantine (off by default). */
+  protection: ProtectionConfig;
+  /** Live events: how many the stream keeps for `Last-Event-ID` resume. */
+  events: { bufferSize: number };
   /** Extra folders of object definitions (DDF XML or our JSON), on top of the built-in ones. */
   objectsDirs: string[];
   logLevel: string;
 }
 
 export type ConfigInput = {
-  [K in keyof ServerConfig]?: ServerConfig[K] extends object ? (ServerConfig[K] extends unknown[] ? ServerConfig[K] : Partial<ServerConfig[K]>) : ServerConfig[K];
-};
+  [K in Exclude<keyof ServerConfig, 'protection'>]?: ServerConfig[K] extends object ? (ServerConfig[K] extends unknown[] ? ServerConfig[K] : Partial<ServerConfig[K]>) : ServerConfig[K];
+} & { protection?: Parameters<typeof resolveProtection>[0] };
 
 export const DEFAULT_CONFIG: ServerConfig = {
   dataDir: './data',
@@ -62,10 +79,13 @@ export const DEFAULT_CONFIG: ServerConfig = {
   coap: { host: '127.0.0.1', port: 5683 },
   http: { enabled: true, host: '127.0.0.1', port: 8080 },
   dtls: { enabled: true, host: '127.0.0.1', port: 5684, caFiles: [] },
+  bootstrap: { enabled: true, host: '127.0.0.1', port: 5685, dtls: true, securePort: 5686, requestTimeoutMs: 30_000 },
   registration: { expiryGraceMs: 2000, sweepIntervalMs: 1000, followAddressOnUpdate: true },
   management: { requestTimeoutMs: 30_000, reobserveOnRegister: true },
   queue: { awakeWindowMs: 93_000, ttlMs: 24 * 3600 * 1000 },
   objectStore: { historyEntries: 100, historyMaxAgeMs: 7 * 24 * 3600 * 1000 },
+  protection: resolveProtection(),
+  events: { bufferSize: 10_000 },
   objectsDirs: [],
   logLevel: 'info',
 };
@@ -99,15 +119,18 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
     http: { ...DEFAULT_CONFIG.http, ...input.http },
     dtls: {
       ...DEFAULT_CONFIG.dtls,
-      // An ephemeral CoAP port (0, tests and embedding) means an ephemeral CoAPs port too.
+      // An ephemeral CoAP port (0, tests and embedding) means ephemeral CoAPs and bootstrap ports too.
       ...(input.coap?.port === 0 ? { port: 0 } : {}),
       ...input.dtls,
       caFiles: (input.dtls?.caFiles ?? []).map((f) => path.resolve(f)),
     },
+    bootstrap: { ...DEFAULT_CONFIG.bootstrap, ...(input.coap?.port === 0 ? { port: 0, securePort: 0 } : {}), ...input.bootstrap },
     registration: { ...DEFAULT_CONFIG.registration, ...input.registration },
     management: { ...DEFAULT_CONFIG.management, ...input.management },
     queue: { ...DEFAULT_CONFIG.queue, ...input.queue },
     objectStore: { ...DEFAULT_CONFIG.objectStore, ...input.objectStore },
+    protection: resolveProtection(input.protection),
+    events: { ...DEFAULT_CONFIG.events, ...input.events },
     objectsDirs: (input.objectsDirs ?? []).map((d) => path.resolve(d)),
     logLevel: input.logLevel ?? DEFAULT_CONFIG.logLevel,
   };
@@ -118,6 +141,10 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
   port(c.http.port, 'http.port');
   host(c.dtls.host, 'dtls.host');
   port(c.dtls.port, 'dtls.port');
+  host(c.bootstrap.host, 'bootstrap.host');
+  port(c.bootstrap.port, 'bootstrap.port');
+  port(c.bootstrap.securePort, 'bootstrap.securePort');
+  positive(c.bootstrap.requestTimeoutMs, 'bootstrap.requestTimeoutMs');
   positive(c.registration.expiryGraceMs, 'registration.expiryGraceMs');
   positive(c.registration.sweepIntervalMs, 'registration.sweepIntervalMs');
   positive(c.management.requestTimeoutMs, 'management.requestTimeoutMs');
@@ -125,6 +152,7 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
   positive(c.queue.ttlMs, 'queue.ttlMs');
   positive(c.objectStore.historyEntries, 'objectStore.historyEntries');
   positive(c.objectStore.historyMaxAgeMs, 'objectStore.historyMaxAgeMs');
+  positive(c.events.bufferSize, 'events.bufferSize');
   if (!LOG_LEVELS.includes(c.logLevel)) throw bad(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   return deepFreeze(c);
 }

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { OperationResult, PathValue } from './lwm2m/management/operation.js';
+import type { BootstrapEvent } from './lwm2m/bootstrap/types.js';
+import type { ThrottleEvent } from './ops/device-gate.js';
+import type { QuarantineEvent } from './ops/quarantine-service.js';
 import type { QueuedRequest, Registration } from './store/types.js';
 
 /** Every event the server emits, by name. Later layers (API stream, rules) subscribe here. */
@@ -18,6 +21,12 @@ export interface ServerEventMap {
   'request-queued': { request: QueuedRequest };
   /** A queued request finished (delivered, failed or expired). */
   'request-result': { request: QueuedRequest; result: OperationResult };
+  /** Progress of a bootstrap session (started, discovered, ..., finished, failed). */
+  bootstrap: BootstrapEvent;
+  /** A device was quarantined or released (by an operator or automatically). */
+  quarantine: QuarantineEvent;
+  /** A device or address went over its request rate and is being throttled. */
+  throttle: ThrottleEvent;
 }
 
 export type ServerEventName = keyof ServerEventMap;

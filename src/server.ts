@@ -17,12 +17,17 @@ import { ModelRegistry } from './model/registry.js';
 import { openStores, type Stores } from './stores.js';
 import { UdpTransport } from './transport/udp.js';
 import { DeviceRouter } from './device-router.js';
+import { BootstrapService } from './lwm2m/bootstrap/bootstrap-service.js';
+import { startBootstrapListeners, type BootstrapListeners } from './lwm2m/bootstrap/listeners.js';
+import { BootstrapProvisioner } from './lwm2m/bootstrap/provisioning.js';
+import { registerBootstrapRoutes } from './http/routes/bootstrap-routes.js';
 import { DtlsServerTransport } from './dtls/index.js';
 import { registerSecurityRoutes } from './http/routes/security-routes.js';
 import { securityRegistrationGuard } from './security/registration-guard.js';
 import { loadServerKeys } from './security/server-keys.js';
 import { authenticatedBy } from './security/session-match.js';
 import { loadTrustedCas } from './security/trusted-cas.js';
+import { openOpsLayer, type OpsLayer } from './ops/ops-layer.js';
 import type { PeerAddress } from './transport/types.js';
 
 export interface Lwm2mServer {
@@ -37,8 +42,12 @@ export interface Lwm2mServer {
   readonly manager: DeviceManager;
   readonly observations: ObservationService;
   readonly dispatcher: RequestDispatcher;
+  /** Quarantine, protection, audit, tags, tokens, event journal, metrics. */
+  readonly ops: OpsLayer;
   coapAddress(): PeerAddress;
   coapsAddress(): PeerAddress | undefined;
+  /** The bootstrap server's CoAP address, when enabled. */
+  bootstrapAddress(): PeerAddress | undefined;
   /** "http://host:port" of the management API, when enabled. */
   httpUrl(): string | undefined;
   adminToken(): string;
@@ -64,7 +73,8 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
   try {
     const models = await ModelRegistry.builtin();
     for (const dir of config.objectsDirs) await models.loadDirectory(dir);
-    const stores = await openStores(config, logger);
+    let onBatch = (_seconds: number): void => undefined;
+    const stores = await openStores(config, logger, { onBatch: (seconds) => onBatch(seconds) });
     cleanups.push(() => stores.close());
 
     const registrations = new RegistrationService({
@@ -134,12 +144,61 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       ttlMs: config.queue.ttlMs,
     });
     wake = (ep) => dispatcher.wake(ep);
-    const handle = routeRequests([registrationRoutes(registrations), sendRoute({ ...common, onDeviceSeen: wake })]);
+    const token = await ensureAdminToken(config.dataDir);
+    const ops = await openOpsLayer({
+      storage: stores.level ?? 'memory',
+      registrations: stores.registrations,
+      events,
+      adminToken: token,
+      clock,
+      logger: child('ops'),
+      protection: config.protection,
+      journalCapacity: config.events.bufferSize,
+      isAwake: (ep) => presence.isAwake(ep),
+      queueDepth: () => stores.queue.depth(),
+      coapStats: () => coap.stats(),
+      ...(dtls ? { dtlsStats: () => dtls!.stats() } : {}),
+      teardown: {
+        deregister: (ep) => registrations.deregisterEndpoint(ep),
+        cancelObservations: (ep) => observations.removeEndpoint(ep),
+        cancelQueued: (ep) => dispatcher.cancelAll(ep),
+        ...(dtls ? { closeDtlsSessions: (p: Parameters<DtlsServerTransport['closeSessions']>[0]) => dtls!.closeSessions(p) } : {}),
+      },
+    });
+    cleanups.push(() => ops.close());
+    onBatch = (seconds) => ops.metrics.storeWriteSeconds.observe(seconds);
+    // Quarantined devices are refused on every path; the gate also applies the rate limits.
+    registrations.addGuard(ops.guard);
+    const handle = routeRequests([ops.gate, registrationRoutes(registrations), sendRoute({ ...common, onDeviceSeen: wake })]);
     for (const endpoint of coaps ? [coap, coaps] : [coap]) {
       endpoint.onOrphanNotification((res) => observations.acceptOrphan(res));
       endpoint.onRequest(handle);
     }
 
+    let bootstrap: BootstrapService | undefined;
+    let bsListeners: BootstrapListeners | undefined;
+    if (config.bootstrap.enabled) {
+      bootstrap = new BootstrapService({
+        configs: stores.bootstrapConfigs,
+        models,
+        clock,
+        logger: child('bootstrap'),
+        requestTimeoutMs: config.bootstrap.requestTimeoutMs,
+        emit: (e) => events.emit('bootstrap', e),
+      });
+      const listeners = await startBootstrapListeners({
+        service: bootstrap,
+        configs: stores.bootstrapConfigs,
+        host: config.bootstrap.host,
+        port: config.bootstrap.port,
+        ...(config.bootstrap.dtls ? { securePort: config.bootstrap.securePort } : {}),
+        clock,
+        logger: child('bootstrap'),
+        gate: ops.gate,
+      });
+      bsListeners = listeners;
+      cleanups.push(() => listeners.close());
+    }
     events.on('registered', ({ registration }) => {
       wake(registration.endpoint);
       // After the 2.01 has gone out: the device forgot its observations, set them up again.
@@ -159,12 +218,17 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
     dispatcher.start();
     cleanups.push(() => dispatcher.stop());
 
-    const token = await ensureAdminToken(config.dataDir);
     let httpUrl: string | undefined;
     if (config.http.enabled) {
-      const app = await buildApi({ registrations, token, logger, management: { events, dispatcher, observations, models, objectStore: stores.objects } });
+      const app = await buildApi({ registrations, token, logger, management: { events, dispatcher, observations, models, objectStore: stores.objects }, ops: ops.api });
       // Removing or changing a device's credentials ends its DTLS sessions at once.
       registerSecurityRoutes(app, { store: stores.security, onRemove: (_ep, removed) => void dtls?.closeSessions((session) => authenticatedBy(removed, session.identity)) });
+      registerBootstrapRoutes(app, {
+        provisioner: new BootstrapProvisioner({ configs: stores.bootstrapConfigs, security: stores.security }),
+        ...(bootstrap ? { service: bootstrap } : {}),
+        registrations: stores.registrations,
+        submit: (ep, op, o) => dispatcher.submit(ep, op, o),
+      });
       await app.listen({ host: config.http.host, port: config.http.port });
       cleanups.push(() => app.close());
       const addr = app.server.address();
@@ -172,7 +236,9 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
     }
     const coapAddr = transport.address();
     const coapsAddr = dtls?.address();
-    logger.info({ coap: `${coapAddr.address}:${coapAddr.port}`, coaps: coapsAddr ? `${coapsAddr.address}:${coapsAddr.port}` : undefined, http: httpUrl, storage: config.storage, dataDir: config.dataDir }, 'LwM2M server started');
+    const bsAddr = bsListeners?.coapAddress();
+    const bsSecureAddr = bsListeners?.coapsAddress();
+    logger.info({ coap: `${coapAddr.address}:${coapAddr.port}`, coaps: coapsAddr ? `${coapsAddr.address}:${coapsAddr.port}` : undefined, bootstrap: bsAddr ? `${bsAddr.address}:${bsAddr.port}` : undefined, bootstrapDtls: bsSecureAddr ? `${bsSecureAddr.address}:${bsSecureAddr.port}` : undefined, http: httpUrl, storage: config.storage, dataDir: config.dataDir }, 'LwM2M server started');
     return {
       config,
       events,
@@ -184,8 +250,10 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       manager,
       observations,
       dispatcher,
+      ops,
       coapAddress: () => transport.address(),
       coapsAddress: () => dtls?.address(),
+      bootstrapAddress: () => bsListeners?.coapAddress(),
       httpUrl: () => httpUrl,
       adminToken: () => token,
       stop,

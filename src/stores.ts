@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { BatchWriter } from './store/batch-writer.js';
-import { openDatabase } from './store/level-db.js';
+import { openDatabase, type Database } from './store/level-db.js';
 import { LevelObjectStore } from './store/object-store-level.js';
 import { MemoryObjectStore } from './store/object-store-memory.js';
 import { LevelObservationStore } from './store/observation-level.js';
@@ -15,6 +15,9 @@ import type { ObjectStore, ObservationStore, RegistrationStore, RequestQueueStor
 import { LevelSecurityStore } from './security/security-level.js';
 import { MemorySecurityStore } from './security/security-memory.js';
 import type { SecurityStore } from './security/types.js';
+import { LevelBootstrapConfigStore } from './store/bootstrap-config-level.js';
+import { MemoryBootstrapConfigStore } from './store/bootstrap-config-memory.js';
+import type { BootstrapConfigStore } from './lwm2m/bootstrap/types.js';
 
 export interface Stores {
   registrations: RegistrationStore;
@@ -22,11 +25,14 @@ export interface Stores {
   queue: RequestQueueStore;
   objects: ObjectStore;
   security: SecurityStore;
+  bootstrapConfigs: BootstrapConfigStore;
+  /** The LevelDB database and its batch writer (absent in memory mode), for layers with stores of their own. */
+  level?: { db: Database; writer: BatchWriter };
   close(): Promise<void>;
 }
 
 /** Opens every store: one LevelDB (`<data>/db`) with one batch writer, or all in memory. */
-export async function openStores(config: Readonly<ServerConfig>, logger: Logger): Promise<Stores> {
+export async function openStores(config: Readonly<ServerConfig>, logger: Logger, options: { onBatch?: (seconds: number) => void } = {}): Promise<Stores> {
   const retention = { maxEntries: config.objectStore.historyEntries, maxAgeMs: config.objectStore.historyMaxAgeMs };
   if (config.storage === 'memory') {
     return {
@@ -35,12 +41,13 @@ export async function openStores(config: Readonly<ServerConfig>, logger: Logger)
       queue: new MemoryRequestQueueStore(),
       objects: new MemoryObjectStore({ retention }),
       security: new MemorySecurityStore(),
+      bootstrapConfigs: new MemoryBootstrapConfigStore(),
       close: async () => undefined,
     };
   }
   const db = await openDatabase(path.join(config.dataDir, 'db'));
   try {
-    const writer = new BatchWriter(db);
+    const writer = new BatchWriter(db, options.onBatch ? { onBatch: options.onBatch } : {});
     const log = logger.child({ component: 'store' });
     const stores = {
       registrations: await LevelRegistrationStore.open(db, writer),
@@ -48,9 +55,11 @@ export async function openStores(config: Readonly<ServerConfig>, logger: Logger)
       queue: await LevelRequestQueueStore.open(db, writer, { logger: log }),
       objects: await LevelObjectStore.open(db, writer, { retention, logger: log }),
       security: await LevelSecurityStore.open(db, writer),
+      bootstrapConfigs: await LevelBootstrapConfigStore.open(db, writer, { logger: log }),
     };
     return {
       ...stores,
+      level: { db, writer },
       close: async () => {
         for (const s of Object.values(stores)) await s.close();
         await writer.flush();

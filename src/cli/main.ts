@@ -1,7 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { isLwm2mError } from '../errors.js';
 import { CliError } from './api-client.js';
+import { registerBootstrapCommands } from './commands/bootstrap.js';
 import { registerDeviceCommands } from './commands/devices.js';
+import { registerEventsCommand } from './commands/events.js';
+import { registerFleetCommands } from './commands/fleet.js';
+import { registerOpsCommands } from './commands/ops.js';
+import { registerTokenCommands } from './commands/tokens.js';
 import { registerManagementCommands } from './commands/manage.js';
 import { registerObjectsCommands } from './commands/objects.js';
 import { registerSecurityCommands } from './commands/security.js';
@@ -16,6 +21,11 @@ export function buildProgram(): Command {
   registerManagementCommands(program);
   registerObjectsCommands(program);
   registerSecurityCommands(program);
+  registerBootstrapCommands(program);
+  registerOpsCommands(program);
+  registerTokenCommands(program);
+  registerEventsCommand(program);
+  registerFleetCommands(program);
   return program;
 }
 

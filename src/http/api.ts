@@ -7,10 +7,16 @@ import type { ObservationService } from '../lwm2m/observe/observation-service.js
 import type { RegistrationService } from '../lwm2m/registration/registration-service.js';
 import type { ModelLookup } from '../model/types.js';
 import type { ObjectStore } from '../store/types.js';
+import type { Actor } from '../ops/types.js';
 import { tokenMatches } from './admin-token.js';
 import { deviceJson } from './device-json.js';
 import { registerDeviceRoutes } from './routes/device-routes.js';
 import { registerEventStream } from './routes/event-stream.js';
+import { fleetDeviceJson, oneDevice, type Query } from './routes/fleet-filter.js';
+import { listDevicesPage } from './routes/fleet-routes.js';
+import { registerOpsApi, type OpsApi } from './routes/ops-api.js';
+import { isReadMethod, PUBLIC_ROUTES, setActor } from './routes/ops-auth.js';
+import { registerOpenApiRoute, trackRoutes } from './routes/openapi-routes.js';
 
 export interface ApiOptions {
   registrations: RegistrationService;
@@ -24,6 +30,8 @@ export interface ApiOptions {
     models: ModelLookup;
     objectStore: ObjectStore;
   };
+  /** Operations layer: API tokens, quarantine, audit, tags, fleet queries, metrics, event journal. */
+  ops?: OpsApi;
 }
 
 /** Error bodies: `{ "error": { "code": "LWM2M_ERR_...", "message": "..." } }`. */
@@ -34,13 +42,20 @@ export function errorBody(e: Lwm2mError): { error: { code: string; message: stri
 /** The management API (JSON over HTTP, bearer token). Routes are listed in the README. */
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: o.logger.child({ component: 'http' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 });
+  trackRoutes(app);
 
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url === '/api/v1/health') return;
+    if (PUBLIC_ROUTES.has(req.url.split('?')[0]!)) return;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer (.+)$/.exec(header);
-    if (!m || !tokenMatches(m[1]!, o.token)) {
-      await reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(new Lwm2mError('LWM2M_ERR_UNAUTHENTICATED_API')));
+    // The admin token (<data>/admin.token) always works; named tokens come from the token store.
+    const actor: Actor | undefined = !m ? undefined : o.ops ? await o.ops.tokens.authenticate(m[1]!) : tokenMatches(m[1]!, o.token) ? ({ kind: 'token', name: 'admin' } as const) : undefined;
+    if (!actor) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(new Lwm2mError('LWM2M_ERR_UNAUTHENTICATED_API')));
+    }
+    setActor(req, actor);
+    if (actor.kind === 'token' && actor.readOnly && !isReadMethod(req.method)) {
+      return reply.code(403).send(errorBody(new Lwm2mError('LWM2M_ERR_FORBIDDEN', `token "${actor.name}" is read-only`)));
     }
   });
 
@@ -56,13 +71,18 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(new Lwm2mError('LWM2M_ERR_NOT_FOUND', `no route ${req.method} ${req.url}`))));
 
   app.get('/api/v1/health', async () => ({ status: 'ok' }));
+  registerOpenApiRoute(app);
 
-  app.get('/api/v1/devices', async () => {
-    const regs = await o.registrations.store.list();
-    return { devices: regs.map(deviceJson) };
-  });
+  const fleet = o.ops && { registrations: o.registrations.store, quarantine: o.ops.quarantine, tags: o.ops.tags, ...(o.ops.isAwake ? { isAwake: o.ops.isAwake } : {}) };
+  app.get<{ Querystring: Query }>('/api/v1/devices', async (req) => listDevicesPage(req.query, fleet ?? { registrations: o.registrations.store }, { plain: !fleet }));
 
   app.get<{ Params: { ep: string } }>('/api/v1/devices/:ep', async (req) => {
+    if (fleet) {
+      // With the operations layer a quarantined device is visible too, with its quarantine.
+      const d = await oneDevice(req.params.ep, fleet);
+      if (!d) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${req.params.ep}" is registered`);
+      return fleetDeviceJson(d);
+    }
     const reg = await o.registrations.store.getByEndpoint(req.params.ep);
     if (!reg) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${req.params.ep}" is registered`);
     return deviceJson(reg);
@@ -76,13 +96,15 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const m = o.management;
   if (m) {
     registerDeviceRoutes(app, { registrations: o.registrations.store, dispatcher: m.dispatcher, observations: m.observations, models: m.models, objectStore: m.objectStore });
-    registerEventStream(app, m.events);
+    registerEventStream(app, o.ops?.journal ?? m.events, o.ops?.metrics ? { onClients: (n) => o.ops!.metrics!.eventStreamClients.inc({}, n) } : {});
     app.get<{ Params: { id: string } }>('/api/v1/requests/:id', async (req) => {
       const r = await m.dispatcher.get(req.params.id);
       if (!r) throw new Lwm2mError('LWM2M_ERR_NOT_FOUND', `no request ${req.params.id}`);
       return r;
     });
   }
+
+  if (o.ops) registerOpsApi(app, o.ops, { registrations: o.registrations.store, ...(m ? { objectStore: m.objectStore } : {}) });
 
   return app;
 }

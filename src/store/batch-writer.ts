@@ -18,9 +18,13 @@ export class BatchWriter {
   #chain: Promise<void> = Promise.resolve();
   #stats = { batches: 0, ops: 0 };
 
-  constructor(db: Database, options: { maxOps?: number } = {}) {
+  readonly #onBatch: ((seconds: number) => void) | undefined;
+
+  /** `onBatch` is told how long each LevelDB batch took (store write latency metric). */
+  constructor(db: Database, options: { maxOps?: number; onBatch?: (seconds: number) => void } = {}) {
     this.#db = db;
     this.#maxOps = options.maxOps ?? 5000;
+    this.#onBatch = options.onBatch;
   }
 
   write(ops: BatchOp[]): Promise<void> {
@@ -53,12 +57,15 @@ export class BatchWriter {
     this.#waiters = [];
     this.#stats.batches++;
     this.#stats.ops += ops.length;
-    this.#chain = this.#chain.then(
-      () =>
-        this.#db.batch(ops).then(
-          () => waiters.forEach((w) => w.resolve()),
+    this.#chain = this.#chain.then(() => {
+      const started = process.hrtime.bigint();
+      return this.#db.batch(ops).then(
+          () => {
+            this.#onBatch?.(Number(process.hrtime.bigint() - started) / 1e9);
+            waiters.forEach((w) => w.resolve());
+          },
           (e: unknown) => waiters.forEach((w) => w.reject(e)),
-        ),
-    );
+        );
+    });
   }
 }

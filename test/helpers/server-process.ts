@@ -22,7 +22,7 @@ export const CLI = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url
  * its start-up log line.
  */
 export async function spawnServer(dataDir: string, extraArgs: string[] = [], opts: { coapPort?: number } = {}): Promise<RunningServer> {
-  const args = [CLI, 'serve', '--data', dataDir, '--coap-port', String(opts.coapPort ?? 0), '--coaps-port', '0', '--http-port', '0', '--log-level', 'info', ...extraArgs];
+  const args = [CLI, 'serve', '--data', dataDir, '--coap-port', String(opts.coapPort ?? 0), '--coaps-port', '0', '--bs-port', '0', '--bs-secure-port', '0', '--http-port', '0', '--log-level', 'info', ...extraArgs];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { DeviceJson } from '../../http/device-json.js';
 import { apiCall, resolveTarget } from '../api-client.js';
+import { pages } from './fleet.js';
 import { withApiOptions, type ApiCommandOptions } from '../options.js';
 import { printJson, printRecord, printTable } from '../output.js';
 
@@ -10,7 +11,9 @@ export function registerDeviceCommands(program: Command): void {
   withApiOptions(program.command('devices').description('list registered devices'))
     .option('--json', 'print JSON')
     .action(async (opts: ApiCommandOptions) => {
-      const { devices } = await apiCall<{ devices: DeviceJson[] }>(await resolveTarget(opts), 'GET', '/api/v1/devices');
+      // The list is paged (1,000 a page): follow the cursor to the end.
+      const devices: DeviceJson[] = [];
+      for await (const page of pages<DeviceJson>(await resolveTarget(opts), '/api/v1/devices', new URLSearchParams({ limit: '1000' }), 'devices')) devices.push(...page.items);
       if (opts.json) return printJson(devices);
       printTable(
         devices.map((d) => ({ endpoint: d.endpoint, id: d.registrationId, lwm2m: d.lwm2mVersion, binding: d.binding, address: d.address, lifetime: d.lifetime, expires: d.expiresAt })),

@@ -17,6 +17,10 @@ interface ServeOptions {
   cert?: string;
   key?: string;
   ca: string[];
+  bootstrap: boolean;
+  bsPort: number;
+  bsSecurePort: number;
+  bsDtls: boolean;
   requestTimeout: number;
   reobserve: boolean;
   awakeWindow: number;
@@ -37,6 +41,10 @@ export function registerServeCommand(program: Command): void {
     .option('--cert <file>', 'server certificate chain (PEM, leaf first); default: self-signed, generated in the data folder')
     .option('--key <file>', 'private key of --cert (P-256); alone: raw-public-key mode only')
     .option('--ca <file|dir>', 'trusted CA certificates for device certificates; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--bs-port <port>', 'bootstrap server CoAP port, on the --host address', parsePort, 5685)
+    .option('--bs-secure-port <port>', 'bootstrap server CoAPs (DTLS) port', parsePort, 5686)
+    .option('--no-bs-dtls', 'run the bootstrap server without its DTLS listener')
+    .option('--no-bootstrap', 'do not run the bootstrap server')
     .option('--http-host <host>', 'management API listen address', '127.0.0.1')
     .option('--http-port <port>', 'management API port', parsePort, 8080)
     .option('--no-http', 'do not start the management API')
@@ -59,6 +67,7 @@ export function registerServeCommand(program: Command): void {
         coap: { host: o.host, port: o.coapPort },
         http: { enabled: o.http, host: o.httpHost, port: o.httpPort },
         dtls: { enabled: o.dtls, host: o.host, port: o.coapsPort, caFiles: o.ca, ...(o.cert ? { certFile: o.cert } : {}), ...(o.key ? { keyFile: o.key } : {}) },
+        bootstrap: { enabled: o.bootstrap, host: o.host, port: o.bsPort, dtls: o.bsDtls, securePort: o.bsSecurePort, requestTimeoutMs: o.requestTimeout * 1000 },
         registration: { followAddressOnUpdate: !o.keepAddressOnUpdate },
         management: { requestTimeoutMs: o.requestTimeout * 1000, reobserveOnRegister: o.reobserve },
         queue: { awakeWindowMs: o.awakeWindow * 1000, ttlMs: o.queueTtl * 1000 },

@@ -1,0 +1,105 @@
+import type { IncomingRequest, OutgoingResponse } from '../coap/types.js';
+import { systemClock, type Clock } from '../clock.js';
+import { Lwm2mError } from '../errors.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { Route } from '../lwm2m/router.js';
+import type { RegistrationStore } from '../store/types.js';
+import { peerKey } from '../transport/types.js';
+import type { AuditLog } from './audit-log.js';
+import type { ProtectionConfig } from './protection.js';
+import type { QuarantineService } from './quarantine-service.js';
+import { RateLimiter } from './rate-limiter.js';
+
+export interface ThrottleEvent {
+  scope: 'device' | 'address';
+  key: string;
+  endpoint?: string;
+  at: number;
+}
+
+export interface DeviceGateOptions {
+  quarantine: QuarantineService;
+  registrations: RegistrationStore;
+  /** Off (or `enabled: false`): no rate limits, quarantine only. */
+  protection?: ProtectionConfig;
+  audit?: AuditLog;
+  clock?: Clock;
+  logger?: Logger;
+  /** Counts for /metrics: a refused (quarantined) or throttled request. */
+  onRefused?: (why: 'quarantined' | 'throttled', scope?: 'device' | 'address') => void;
+  /** The first throttled request of a key in each window (for the event stream). */
+  onThrottle?: (e: ThrottleEvent) => void;
+}
+
+/** Device-initiated interfaces the gate stands in front of: registration, Send, bootstrap. */
+const GUARDED = new Set(['rd', 'dp', 'bs']);
+
+function queryParam(query: string[], name: string): string | undefined {
+  const hit = query.find((q) => q.startsWith(`${name}=`));
+  return hit === undefined ? undefined : hit.slice(name.length + 1);
+}
+
+/**
+ * A CoAP route placed first in `routeRequests`: it answers nothing itself, but refuses with
+ * 4.03 every Register, Update, De-register, Send (`/dp`) and Bootstrap-Request (`/bs`) of a
+ * quarantined device (by name, DTLS identity or address), and with 4.29 Too Many Requests
+ * (RFC 8516) a device or address over its rate limit.
+ */
+export function deviceGate(o: DeviceGateOptions): Route {
+  const clock = o.clock ?? systemClock;
+  const log = o.logger ?? silentLogger();
+  const p = o.protection?.enabled ? o.protection : undefined;
+  const perDevice = p && new RateLimiter(p.perDevice, clock, p.maxTracked);
+  const perAddress = p && new RateLimiter(p.perAddress, clock, p.maxTracked);
+  /** Refusals per key in the current window: [window start, count]. */
+  const violations = new Map<string, [number, number]>();
+
+  const endpointOf = async (req: IncomingRequest): Promise<string | undefined> => {
+    const [first] = req.path;
+    if ((first === 'rd' && req.path.length === 1) || first === 'bs') return queryParam(req.query, 'ep');
+    if (first === 'rd' && req.path.length === 2) {
+      const byId = await o.registrations.getById(req.path[1]!);
+      if (byId) return byId.endpoint;
+    }
+    return (await o.registrations.getByAddress(req.peer))?.endpoint;
+  };
+
+  const throttled = async (scope: 'device' | 'address', key: string, endpoint: string | undefined): Promise<never> => {
+    o.onRefused?.('throttled', scope);
+    const now = clock.now();
+    const windowMs = p!.autoQuarantine.windowMs;
+    const vkey = `${scope}:${key}`;
+    let v = violations.get(vkey);
+    if (!v || now - v[0] >= windowMs) {
+      if (!v && violations.size >= p!.maxTracked) violations.delete(violations.keys().next().value as string);
+      v = [now, 0];
+      violations.set(vkey, v);
+      const e: ThrottleEvent = endpoint === undefined ? { scope, key, at: now } : { scope, key, endpoint, at: now };
+      log.warn(e, 'device throttled');
+      await o.audit?.record({ kind: 'system', component: 'protection' }, 'throttle', endpoint ?? key, { scope, key });
+      o.onThrottle?.(e);
+    }
+    v[1]++;
+    const aq = p!.autoQuarantine;
+    if (aq.enabled && endpoint !== undefined && v[1] >= aq.violations && !(await o.quarantine.get(endpoint))) {
+      const reason = `automatic: ${v[1]} requests over the ${scope} rate limit within ${Math.round(windowMs / 1000)} s`;
+      await o.quarantine.quarantine(endpoint, { reason, by: { kind: 'system', component: 'protection' } });
+    }
+    throw new Lwm2mError('LWM2M_ERR_SERVICE_UNAVAILABLE', 'too many requests', { coapCode: '4.29' });
+  };
+
+  return async (req: IncomingRequest): Promise<OutgoingResponse | undefined> => {
+    if (!GUARDED.has(req.path[0] ?? '')) return undefined;
+    const endpoint = await endpointOf(req);
+    const registrationId = req.path[0] === 'rd' && req.path.length === 2 ? req.path[1] : undefined;
+    const rec = await o.quarantine.check({ address: req.peer, ...(endpoint !== undefined ? { endpoint } : {}), ...(registrationId !== undefined ? { registrationId } : {}), ...(req.identity ? { identity: req.identity } : {}) });
+    if (rec) {
+      o.onRefused?.('quarantined');
+      log.info({ endpoint: rec.endpoint, claimed: endpoint, address: peerKey(req.peer), path: req.path[0] }, 'quarantined device refused');
+      throw new Lwm2mError('LWM2M_ERR_FORBIDDEN', `device "${rec.endpoint}" is quarantined`);
+    }
+    if (perAddress && !perAddress.take(req.peer.address)) return throttled('address', req.peer.address, endpoint);
+    if (perDevice && endpoint !== undefined && !perDevice.take(endpoint)) return throttled('device', endpoint, endpoint);
+    return undefined;
+  };
+}

@@ -1,0 +1,113 @@
+/** A full server in memory with the operations layer and its API, on 127.0.0.1 ephemeral ports. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApi } from '../../../src/http/api.js';
+import { silentLogger } from '../../../src/log.js';
+import { registrationRoutes } from '../../../src/lwm2m/registration/coap-adapter.js';
+import { routeRequests } from '../../../src/lwm2m/router.js';
+import { sendRoute } from '../../../src/lwm2m/send/send-route.js';
+import { openOpsLayer, type OpsLayer, type OpsLayerOptions } from '../../../src/ops/ops-layer.js';
+import { startServer, type Lwm2mServer } from '../../../src/server.js';
+
+export interface OpsServer {
+  server: Lwm2mServer;
+  ops: OpsLayer;
+  app: FastifyInstance;
+  url: string;
+  token: string;
+}
+
+export async function startOpsServer(t: { teardown(fn: () => Promise<void> | void): void }, o: Partial<Pick<OpsLayerOptions, 'protection' | 'journalCapacity' | 'clock'>> = {}): Promise<OpsServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'lwm2m-ops-'));
+  const server = await startServer({ dataDir, storage: 'memory', coap: { port: 0 }, http: { enabled: false }, logLevel: 'silent' });
+  const ops = await openOpsLayer({
+    storage: 'memory',
+    registrations: server.stores.registrations,
+    events: server.events,
+    adminToken: server.adminToken(),
+    protection: o.protection ?? { enabled: false },
+    ...(o.journalCapacity !== undefined ? { journalCapacity: o.journalCapacity } : {}),
+    ...(o.clock ? { clock: o.clock } : {}),
+    queueDepth: () => server.stores.queue.depth(),
+    coapStats: () => server.coap.stats(),
+    teardown: {
+      deregister: (ep) => server.registrations.deregisterEndpoint(ep),
+      cancelObservations: (ep) => server.observations.removeEndpoint(ep),
+      cancelQueued: (ep) => server.dispatcher.cancelAll(ep),
+    },
+  });
+  server.registrations.addGuard(ops.guard);
+  const common = { registrations: server.stores.registrations, models: server.models, events: server.events, objectStore: server.stores.objects };
+  server.coap.onRequest(routeRequests([ops.gate, registrationRoutes(server.registrations), sendRoute(common)]));
+  const app = await buildApi({
+    registrations: server.registrations,
+    token: server.adminToken(),
+    logger: silentLogger(),
+    management: { events: server.events, dispatcher: server.dispatcher, observations: server.observations, models: server.models, objectStore: server.stores.objects },
+    ops: ops.api,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const url = typeof addr === 'object' && addr ? `http://127.0.0.1:${addr.port}` : '';
+  t.teardown(async () => {
+    await app.close();
+    await ops.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return { server, ops, app, url, token: server.adminToken() };
+}
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Opens the event stream; `next(n)` resolves with the next n events (comments skipped). */
+export async function openStream(url: string, token: string, o: { query?: string; lastEventId?: string } = {}) {
+  const abort = new AbortController();
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (o.lastEventId !== undefined) headers['last-event-id'] = o.lastEventId;
+  const res = await fetch(`${url}/api/v1/events${o.query ? `?${o.query}` : ''}`, { headers, signal: abort.signal });
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const queue: SseEvent[] = [];
+  const pump = async (): Promise<boolean> => {
+    const { value, done } = await reader.read();
+    if (done) return false;
+    buffer += decoder.decode(value, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const ev: Partial<SseEvent> & { lines: string[] } = { lines: [] };
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue;
+        const i = line.indexOf(': ');
+        const [k, v] = i < 0 ? [line, ''] : [line.slice(0, i), line.slice(i + 2)];
+        if (k === 'id') ev.id = v;
+        else if (k === 'event') ev.event = v;
+        else if (k === 'data') ev.lines.push(v);
+      }
+      if (ev.lines.length > 0) queue.push({ ...(ev.id !== undefined ? { id: ev.id } : {}), event: ev.event ?? 'message', data: JSON.parse(ev.lines.join('\n')) as Record<string, unknown> });
+    }
+    return true;
+  };
+  return {
+    status: res.status,
+    async next(n: number, timeoutMs = 5000): Promise<SseEvent[]> {
+      const deadline = Date.now() + timeoutMs;
+      while (queue.length < n) {
+        if (Date.now() > deadline) throw new Error(`only ${queue.length} of ${n} events arrived`);
+        const more = await Promise.race([pump(), new Promise<boolean>((r) => setTimeout(() => r(true), 100))]);
+        if (!more) throw new Error('stream ended');
+      }
+      return queue.splice(0, n);
+    },
+    close: () => abort.abort(),
+  };
+}
