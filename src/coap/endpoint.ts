@@ -1,9 +1,11 @@
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../clock.js';
+import { Lwm2mError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { peerKey, type InboundDatagram, type PeerAddress, type Transport } from '../transport/types.js';
 import { ACK, CON, RST, MalformedMessage, decode, emptyMessage, type CoapMessage } from './codec.js';
 import { DedupCache, type DedupEntry } from './dedup.js';
 import { MessageLayer } from './message-layer.js';
+import { sendNotification, type OutgoingNotification } from './notifier.js';
 import { Observer, toResponse, type ObservationEntry } from './observer.js';
 import { resolveParameters, type CoapParameters } from './parameters.js';
 import { Requester, tokenKey } from './requester.js';
@@ -92,6 +94,16 @@ export class CoapEndpoint {
   /** Cancels an observation by token (e.g. one re-attached from a store). */
   cancelObservation(peer: PeerAddress, token: Buffer, mode: 'active' | 'passive' = 'active', req?: OutgoingRequest): Promise<void> {
     return this.#observer.cancel(peer, token, mode, req);
+  }
+
+  /**
+   * Sends a notification for an observation a peer holds on us (RFC 7641 §4.2): see
+   * sendNotification. CON: resolves on ACK, rejects on RST (passive cancel) or give-up; NON:
+   * resolves when sent.
+   */
+  notify(peer: PeerAddress, token: Buffer, response: OutgoingNotification, opts: { confirmable?: boolean } = {}): Promise<void> {
+    if (this.#closed) return Promise.reject(new Lwm2mError('LWM2M_ERR_CANCELLED', 'endpoint closed'));
+    return sendNotification(this.#ml, this.params, peer, token, response, opts.confirmable === true);
   }
 
   address(): PeerAddress {

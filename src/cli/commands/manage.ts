@@ -126,8 +126,10 @@ export function registerManagementCommands(program: Command): void {
         show(reply.values ?? []);
         if (++seen >= count) return;
         for await (const ev of stream.events()) {
-          const data = ev.data as { token?: string; values?: unknown };
+          const data = ev.data as { token?: string; values?: unknown; sequence?: number };
           if (data.token !== reply.token) continue;
+          // The first response is also streamed as a notification event: it was printed already.
+          if (reply.sequence !== undefined && data.sequence === reply.sequence) continue;
           show(data.values);
           if (++seen >= count) return;
         }

@@ -56,4 +56,6 @@ export interface OperationResult {
   location?: string;
   /** Observe: the observation's token (hex). */
   token?: string;
+  /** Observe: the Observe sequence number of the first response (its `notification` event carries the same). */
+  sequence?: number;
 }

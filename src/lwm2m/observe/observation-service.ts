@@ -113,6 +113,7 @@ export class ObservationService {
     this.#byToken.set(rec.token, rec);
     await this.#o.observations.add(rec);
     result.token = rec.token;
+    result.sequence = observation.response.observe;
     if (result.values && this.#o.objectStore) await storeValues(this.#o.objectStore, reg.endpoint, result.values, 'notify', this.#clock.now());
     this.#o.events.emit('notification', { endpoint: reg.endpoint, token: rec.token, paths, values: result.values ?? [], sequence: observation.response.observe });
     return result;

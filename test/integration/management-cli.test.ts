@@ -1,0 +1,64 @@
+import test from 'ava';
+import type { OperationResult, PathValue } from '../../src/lwm2m/management/operation.js';
+import type { SimulatedDevice } from '../../src/sim/simulated-device.js';
+import type { StoredValue } from '../../src/store/types.js';
+import { cli } from '../helpers/server-process.js';
+import { eventually, startTestServer, type TestServer } from '../helpers/management.js';
+
+/** The `lwm2m` management commands as a separate process against a server and a simulated device. */
+let s: TestServer;
+let d: SimulatedDevice;
+let env: NodeJS.ProcessEnv;
+
+test.before(async () => {
+  s = await startTestServer();
+  d = await s.device({ endpoint: 'cli-dev', lwm2mVersion: '1.1' });
+  env = { LWM2M_URL: s.server.httpUrl(), LWM2M_TOKEN: s.adminTokenForTests() };
+});
+test.after.always(() => s?.stop());
+
+test.serial('lwm2m read prints a table, and JSON with --json', async (t) => {
+  let r = await cli(['read', 'cli-dev', '/3/0/9'], env);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^PATH\s+VALUE\s+TYPE\n\/3\/0\/9\s+87\s+integer\n$/);
+  r = await cli(['read', 'cli-dev', '/3/0/6', '--json', '--format', '110'], env);
+  t.is(r.code, 0, r.stderr);
+  const reply = JSON.parse(r.stdout) as OperationResult;
+  t.is(reply.format, 110);
+  t.deepEqual(reply.values?.map((v) => v.value.value), [1, 5]);
+});
+
+test.serial('lwm2m write and exec reach the device', async (t) => {
+  let r = await cli(['write', 'cli-dev', '/3/0/14', '+04:00'], env);
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(d.value('/3/0/14'), { type: 'string', value: '+04:00' });
+  r = await cli(['exec', 'cli-dev', '/3/0/4', '1'], env);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /executed \(2\.04\)/);
+  t.is(d.executed.at(-1)?.args, '1');
+});
+
+test.serial('a device error is one line on stderr and exit code 1', async (t) => {
+  const r = await cli(['read', 'cli-dev', '/3/0/4'], env);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /4\.05/);
+  t.is(r.stderr.trim().split('\n').length, 1);
+});
+
+test.serial('lwm2m observe --count 2 --json prints the first value and one notification, then exits', async (t) => {
+  const running = cli(['observe', 'cli-dev', '/3303/0/5700', '--count', '2', '--json'], env);
+  await eventually(() => d.observations.size === 1, 10_000, 'the observation');
+  // The CLI follows the event stream before it asks for the observation: a change now is seen.
+  d.setValue('/3303/0/5700', { type: 'float', value: 31.5 });
+  const r = await running;
+  t.is(r.code, 0, r.stderr);
+  const docs = r.stdout.trim().split(/\n(?=\[)/).map((x) => JSON.parse(x) as PathValue[]);
+  t.deepEqual(docs.map((vals) => vals.map((v) => v.value.value)), [[21.5], [31.5]]);
+});
+
+test.serial('lwm2m values --history --json shows what was stored', async (t) => {
+  const r = await cli(['values', 'cli-dev', '/3303/0/5700', '--history', '--json'], env);
+  t.is(r.code, 0, r.stderr);
+  const hist = JSON.parse(r.stdout) as StoredValue[];
+  t.deepEqual(hist.map((h) => [(h.value as { value: number }).value, h.source]), [[31.5, 'notify'], [21.5, 'notify']]);
+});
