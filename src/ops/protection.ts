@@ -28,7 +28,8 @@ export interface ProtectionConfig {
 export const DEFAULT_PROTECTION: ProtectionConfig = {
   enabled: true,
   perDevice: { ratePerSec: 5, burst: 30 },
-  perAddress: { ratePerSec: 50, burst: 200 },
+  // Generous: a fleet behind one NAT address re-registers at once after a power or network outage.
+  perAddress: { ratePerSec: 500, burst: 2000 },
   autoQuarantine: { enabled: false, violations: 100, windowMs: 60_000 },
   maxTracked: 100_000,
 };

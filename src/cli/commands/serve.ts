@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { parsePort, parsePositive } from '../options.js';
+
+/** "rate" or "rate:burst" (requests per second, bucket size). */
+function parseRate(value: string): { ratePerSec: number; burst?: number } {
+  const m = /^(\d+(?:\.\d+)?)(?::(\d+))?$/.exec(value);
+  if (!m || Number(m[1]) <= 0 || (m[2] !== undefined && Number(m[2]) <= 0)) throw new InvalidArgumentError('must be RATE or RATE:BURST, e.g. 5:30.');
+  return m[2] === undefined ? { ratePerSec: Number(m[1]) } : { ratePerSec: Number(m[1]), burst: Number(m[2]) };
+}
 
 interface ServeOptions {
   data: string;
@@ -21,6 +29,10 @@ interface ServeOptions {
   bsPort: number;
   bsSecurePort: number;
   bsDtls: boolean;
+  protection: boolean;
+  ratePerDevice?: { ratePerSec: number; burst?: number };
+  ratePerAddress?: { ratePerSec: number; burst?: number };
+  autoQuarantine?: boolean;
   requestTimeout: number;
   reobserve: boolean;
   awakeWindow: number;
@@ -52,6 +64,10 @@ export function registerServeCommand(program: Command): void {
     .option('--objects <dir>', 'extra object definitions (DDF XML or JSON); repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .option('--keep-address-on-update', 'do not move a registration to the source address of its Updates')
+    .option('--no-protection', 'no rate limits on device requests')
+    .option('--rate-per-device <rate[:burst]>', 'device requests (Register, Update, Send, bootstrap) per second per endpoint (default 5:30)', parseRate)
+    .option('--rate-per-address <rate[:burst]>', 'the same per source IP address (default 500:2000)', parseRate)
+    .option('--auto-quarantine', 'quarantine a device that keeps exceeding its rate (100 refusals in 60 s)')
     .option('--request-timeout <seconds>', 'how long to wait for a device to answer', parsePositive, 30)
     .option('--no-reobserve', 'do not observe again what a device was observed for when it registers anew')
     .option('--awake-window <seconds>', 'how long a queue-mode device counts as awake after it sent something', parsePositive, 93)
@@ -69,6 +85,12 @@ export function registerServeCommand(program: Command): void {
         dtls: { enabled: o.dtls, host: o.host, port: o.coapsPort, caFiles: o.ca, ...(o.cert ? { certFile: o.cert } : {}), ...(o.key ? { keyFile: o.key } : {}) },
         bootstrap: { enabled: o.bootstrap, host: o.host, port: o.bsPort, dtls: o.bsDtls, securePort: o.bsSecurePort, requestTimeoutMs: o.requestTimeout * 1000 },
         registration: { followAddressOnUpdate: !o.keepAddressOnUpdate },
+        protection: {
+          enabled: o.protection,
+          ...(o.ratePerDevice ? { perDevice: o.ratePerDevice } : {}),
+          ...(o.ratePerAddress ? { perAddress: o.ratePerAddress } : {}),
+          ...(o.autoQuarantine ? { autoQuarantine: { enabled: true } } : {}),
+        },
         management: { requestTimeoutMs: o.requestTimeout * 1000, reobserveOnRegister: o.reobserve },
         queue: { awakeWindowMs: o.awakeWindow * 1000, ttlMs: o.queueTtl * 1000 },
         objectStore: { historyEntries: Math.floor(o.historyEntries), historyMaxAgeMs: o.historyDays * 86400 * 1000 },
