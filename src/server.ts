@@ -37,8 +37,9 @@ export interface Lwm2mServer {
   readonly registrations: RegistrationService;
   readonly models: ModelRegistry;
   readonly coap: CoapEndpoint;
-  /** The CoAPs (DTLS) endpoint, when enabled. */
+  /** The CoAPs (DTLS) endpoint and its transport, when enabled. */
   readonly coaps: CoapEndpoint | undefined;
+  readonly dtls: DtlsServerTransport | undefined;
   readonly manager: DeviceManager;
   readonly observations: ObservationService;
   readonly dispatcher: RequestDispatcher;
@@ -48,6 +49,8 @@ export interface Lwm2mServer {
   coapsAddress(): PeerAddress | undefined;
   /** The bootstrap server's CoAP address, when enabled. */
   bootstrapAddress(): PeerAddress | undefined;
+  /** The bootstrap server's CoAPs address, when enabled. */
+  bootstrapSecureAddress(): PeerAddress | undefined;
   /** "http://host:port" of the management API, when enabled. */
   httpUrl(): string | undefined;
   adminToken(): string;
@@ -247,6 +250,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       models,
       coap,
       coaps,
+      dtls,
       manager,
       observations,
       dispatcher,
@@ -254,6 +258,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       coapAddress: () => transport.address(),
       coapsAddress: () => dtls?.address(),
       bootstrapAddress: () => bsListeners?.coapAddress(),
+      bootstrapSecureAddress: () => bsListeners?.coapsAddress(),
       httpUrl: () => httpUrl,
       adminToken: () => token,
       stop,

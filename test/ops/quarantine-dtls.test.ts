@@ -1,37 +1,22 @@
 import test from 'ava';
-import { CoapEndpoint } from '../../src/coap/endpoint.js';
-import { DtlsServerTransport } from '../../src/dtls/index.js';
-import { EventBus } from '../../src/events.js';
-import { registrationRoutes } from '../../src/lwm2m/registration/coap-adapter.js';
-import { RegistrationService } from '../../src/lwm2m/registration/registration-service.js';
-import { routeRequests } from '../../src/lwm2m/router.js';
-import { sendRoute } from '../../src/lwm2m/send/send-route.js';
-import { ModelRegistry } from '../../src/model/registry.js';
-import { openOpsLayer } from '../../src/ops/ops-layer.js';
-import { MemoryRegistrationStore } from '../../src/store/registration-memory.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../src/log.js';
+import { startServer } from '../../src/server.js';
+import { psk } from '../_suites/security-store.js';
 import { DtlsDevice } from './helpers/dtls-device.js';
 import { register, sendTemperature } from './helpers/udp-device.js';
 
 const KEYS: Record<string, string> = { 'id-q': 'secret-q', 'id-ok': 'secret-ok' };
 const admin = { kind: 'token', name: 'admin' } as const;
 
+/** The server as src/server.ts builds it (DTLS listener, security store, operations layer). */
 async function setup(t: { teardown(fn: () => Promise<void> | void): void }) {
-  const transport = await DtlsServerTransport.bind({ host: '127.0.0.1', port: 0, psk: (id) => (KEYS[id] === undefined ? undefined : Buffer.from(KEYS[id]!)) });
-  const coap = new CoapEndpoint({ transport });
-  const events = new EventBus();
-  const store = new MemoryRegistrationStore();
-  const registrations = new RegistrationService({ store, events });
-  const ops = await openOpsLayer({
-    storage: 'memory',
-    registrations: store,
-    events,
-    adminToken: 'admin-secret',
-    protection: { enabled: false },
-    dtlsStats: () => transport.stats(),
-    teardown: { deregister: (ep) => registrations.deregisterEndpoint(ep), closeDtlsSessions: (p) => transport.closeSessions(p) },
-  });
-  registrations.addGuard(ops.guard);
-  coap.onRequest(routeRequests([ops.gate, registrationRoutes(registrations), sendRoute({ registrations: store, models: await ModelRegistry.builtin(), events })]));
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'lwm2m-qd-'));
+  const server = await startServer({ dataDir, storage: 'memory', coap: { port: 0 }, http: { enabled: false }, logLevel: 'silent', protection: { enabled: false } }, { logger: silentLogger() });
+  for (const [ep, id] of [['dtls-q', 'id-q'], ['dtls-ok', 'id-ok']] as const) await server.stores.security.add(psk(ep, id, Buffer.from(KEYS[id]!).toString('hex')));
+  const transport = server.dtls!;
   const devices: DtlsDevice[] = [];
   const device = async (identity: string) => {
     const d = await DtlsDevice.connect(transport.address().port, identity, KEYS[identity]!);
@@ -40,10 +25,10 @@ async function setup(t: { teardown(fn: () => Promise<void> | void): void }) {
   };
   t.teardown(async () => {
     for (const d of devices) await d.close();
-    await ops.close();
-    await coap.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
   });
-  return { transport, ops, store, device };
+  return { transport, ops: server.ops, store: server.stores.registrations, device };
 }
 
 test('over DTLS: quarantine closes the sessions and refuses the identity under any name, until release', async (t) => {

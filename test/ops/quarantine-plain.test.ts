@@ -2,35 +2,17 @@ import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { registrationRoutes } from '../../src/lwm2m/registration/coap-adapter.js';
-import { routeRequests } from '../../src/lwm2m/router.js';
-import { sendRoute } from '../../src/lwm2m/send/send-route.js';
-import { openOpsLayer } from '../../src/ops/ops-layer.js';
 import { startServer } from '../../src/server.js';
 import { register, sendTemperature, UdpDevice } from './helpers/udp-device.js';
 
 const admin = { kind: 'token', name: 'admin' } as const;
 
-/** A full server in memory, with the operations layer wired the way src/server.ts should wire it. */
+/** A full server in memory, with its operations layer as src/server.ts wires it. */
 async function setup(t: { teardown(fn: () => Promise<void> | void): void }) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lwm2m-q-'));
   // A 1 ms awake window: a queue-mode device sleeps at once, so requests for it are queued.
-  const server = await startServer({ dataDir, storage: 'memory', coap: { port: 0 }, http: { enabled: false }, logLevel: 'silent', queue: { awakeWindowMs: 1 } });
-  const ops = await openOpsLayer({
-    storage: 'memory',
-    registrations: server.stores.registrations,
-    events: server.events,
-    adminToken: server.adminToken(),
-    protection: { enabled: false },
-    teardown: {
-      deregister: (ep) => server.registrations.deregisterEndpoint(ep),
-      cancelObservations: (ep) => server.observations.removeEndpoint(ep),
-      cancelQueued: (ep) => server.dispatcher.cancelAll(ep),
-    },
-  });
-  server.registrations.addGuard(ops.guard);
-  const common = { registrations: server.stores.registrations, models: server.models, events: server.events, objectStore: server.stores.objects };
-  server.coap.onRequest(routeRequests([ops.gate, registrationRoutes(server.registrations), sendRoute(common)]));
+  const server = await startServer({ dataDir, storage: 'memory', coap: { port: 0 }, http: { enabled: false }, logLevel: 'silent', queue: { awakeWindowMs: 1 }, protection: { enabled: false } });
+  const ops = server.ops;
   const devices: UdpDevice[] = [];
   const device = async () => {
     const d = await UdpDevice.open(server.coapAddress());
@@ -39,7 +21,6 @@ async function setup(t: { teardown(fn: () => Promise<void> | void): void }) {
   };
   t.teardown(async () => {
     for (const d of devices) await d.close();
-    await ops.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
