@@ -19,8 +19,8 @@ export interface ImportResult {
  * Convert every object definition under `source` (a file, or a folder walked recursively).
  * Nothing is written unless every file parses: a bad file aborts with LWM2M_ERR_MODEL.
  */
-export async function importObjects(source: string, outDir: string): Promise<ImportResult> {
-  const { models, skipped } = await collectModels(await sourceFiles(source));
+export async function importObjects(source: string, outDir: string, onFile?: (done: number, total: number) => void): Promise<ImportResult> {
+  const { models, skipped } = await collectModels(await sourceFiles(source), onFile);
   const ordered = [...models].sort((a, b) => a.id - b.id || a.version.localeCompare(b.version, 'en', { numeric: true }));
   try {
     await mkdir(outDir, { recursive: true });

@@ -85,8 +85,15 @@ export interface CollectedModels {
  * both at the top and in `version_history/`, so an identical second copy is skipped; two
  * different definitions of the same version are an error, since neither can be trusted.
  */
-export async function collectModels(files: readonly string[]): Promise<CollectedModels> {
-  const contents = await Promise.all(files.map(readModelFile));
+export async function collectModels(files: readonly string[], onFile?: (done: number, total: number) => void): Promise<CollectedModels> {
+  let done = 0;
+  const contents = await Promise.all(
+    files.map(async (f) => {
+      const c = await readModelFile(f);
+      onFile?.(++done, files.length);
+      return c;
+    }),
+  );
   const byKey = new Map<string, { file: string; model: ObjectModel }>();
   const out: CollectedModels = { models: [], sources: [], skipped: [] };
   for (const content of contents) {

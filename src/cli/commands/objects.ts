@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { isLwm2mError } from '../../errors.js';
 import { importObjects } from '../../model/import.js';
 import { ModelRegistry } from '../../model/registry.js';
+import { ProgressBar } from './fleet-progress.js';
 
 interface Output {
   out: (line: string) => void;
@@ -35,10 +36,20 @@ export function registerObjectsCommands(program: Command): void {
     .argument('<source>', 'a DDF .xml file or a folder of them')
     .option('--out <dir>', 'folder to write the JSON models to', 'objects')
     .option('--verbose', 'name every skipped file (duplicates, index files, schemas) and why')
-    .action(async (source: string, opts: { out: string; verbose?: boolean }, cmd: Command) => {
+    .option('--json', 'print JSON: the files written and skipped')
+    .action(async (source: string, opts: { out: string; verbose?: boolean; json?: boolean }, cmd: Command) => {
       const io = output(cmd);
       try {
-        const { written, skipped } = await importObjects(source, opts.out);
+        const bar = new ProgressBar('reading object definitions');
+        const { written, skipped } = await importObjects(source, opts.out, (done, total) => {
+          bar.total = total;
+          bar.tick();
+        });
+        bar.finish();
+        if (opts.json === true) {
+          io.out(JSON.stringify({ written, skipped }, null, 2));
+          return;
+        }
         io.out(`wrote ${written.length} object model file(s) to ${opts.out}`);
         if (opts.verbose === true) for (const s of skipped) io.out(`skipped ${s.file}: ${s.reason}`);
         else if (skipped.length > 0) io.out(`skipped ${skipped.length} file(s) that hold no new object definition (--verbose lists them)`);
