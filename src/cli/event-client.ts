@@ -36,7 +36,7 @@ export function followEvents(target: ApiTarget, filter: { ep?: string; type?: st
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const ev = parseBlock(block);
+          const ev = parseSseBlock(block);
           if (ev) yield ev;
         }
       }
@@ -47,7 +47,8 @@ export function followEvents(target: ApiTarget, filter: { ep?: string; type?: st
   return { events, close: () => abort.abort() };
 }
 
-function parseBlock(block: string): StreamEvent | undefined {
+/** One SSE block ("id:", "event:", "data:" lines) to an event; comments and empty blocks give undefined. */
+export function parseSseBlock(block: string): StreamEvent | undefined {
   let type = 'message';
   let id: string | undefined;
   const data: string[] = [];

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { LevelBootstrapConfigStore } from '../../src/store/bootstrap-config-level.js';
 import { MemoryBootstrapConfigStore } from '../../src/store/bootstrap-config-memory.js';
 import { openDatabase, sublevel } from '../../src/store/level-db.js';
+import { levelFixture } from '../helpers/level-fixture.js';
 import { BS_KEY_HEX, bootstrapConfig, bootstrapConfigStoreSuite } from '../_suites/bootstrap-config-store.js';
 
 bootstrapConfigStoreSuite(test, 'memory', async () => {
@@ -12,19 +13,7 @@ bootstrapConfigStoreSuite(test, 'memory', async () => {
   return { store, dispose: () => store.close() };
 });
 
-bootstrapConfigStoreSuite(test, 'level', async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bscfg-'));
-  const db = await openDatabase(dir);
-  const store = await LevelBootstrapConfigStore.open(db);
-  return {
-    store,
-    dispose: async () => {
-      await store.close();
-      await db.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
+bootstrapConfigStoreSuite(test, 'level', () => levelFixture('bscfg', (db) => LevelBootstrapConfigStore.open(db)));
 
 test('level: configurations and their keys survive a reopen; an unreadable entry is skipped', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bscfg-'));

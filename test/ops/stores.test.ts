@@ -9,24 +9,13 @@ import { levelApiTokenStore, memoryApiTokenStore } from '../../src/ops/token-sto
 import { openDatabase, type Database } from '../../src/store/level-db.js';
 import { auditStoreSuite } from '../_suites/audit-store.js';
 import { quarantineRecord, quarantineStoreSuite } from '../_suites/quarantine-store.js';
+import { levelFixture } from '../helpers/level-fixture.js';
 import { tagStoreSuite } from '../_suites/tags-store.js';
 import { tokenStoreSuite } from '../_suites/token-store.js';
 
 /** A LevelDB store in a fresh folder, and how to dispose of it. */
 function level<S extends { close(): Promise<void> }>(open: (db: Database) => Promise<S>) {
-  return async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-ops-'));
-    const db = await openDatabase(dir);
-    const store = await open(db);
-    return {
-      store,
-      dispose: async () => {
-        await store.close();
-        await db.close();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  };
+  return () => levelFixture('ops', open);
 }
 
 function memory<S extends { close(): Promise<void> }>(make: () => S) {

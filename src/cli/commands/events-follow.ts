@@ -1,34 +1,8 @@
 import { CliError, type ApiTarget } from '../api-client.js';
+import { parseSseBlock, type StreamEvent } from '../event-client.js';
 
-export interface SseEvent {
-  id?: string;
-  type: string;
-  data: unknown;
-}
-
-/** One SSE block ("id:", "event:", "data:" lines) to an event; comments and empty blocks give undefined. */
-export function parseSseBlock(block: string): SseEvent | undefined {
-  let type = 'message';
-  let id: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) continue;
-    const i = line.indexOf(':');
-    const field = i < 0 ? line : line.slice(0, i);
-    const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-    if (field === 'event') type = value;
-    else if (field === 'data') data.push(value);
-    else if (field === 'id') id = value;
-  }
-  if (data.length === 0) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data.join('\n'));
-  } catch {
-    parsed = data.join('\n');
-  }
-  return id === undefined ? { type, data: parsed } : { id, type, data: parsed };
-}
+export type SseEvent = StreamEvent;
+export { parseSseBlock };
 
 /**
  * Tails `GET /api/v1/events`, reconnecting after a dropped connection with `Last-Event-ID`, so
