@@ -3,10 +3,11 @@ import type { OperationResult, PathValue } from './lwm2m/management/operation.js
 import type { BootstrapEvent } from './lwm2m/bootstrap/types.js';
 import type { ThrottleEvent } from './ops/device-gate.js';
 import type { QuarantineEvent } from './ops/quarantine-service.js';
+import type { RuleEventMap } from './rules/types.js';
 import type { QueuedRequest, Registration } from './store/types.js';
 
-/** Every event the server emits, by name. Later layers (API stream, rules) subscribe here. */
-export interface ServerEventMap {
+/** Every event the server emits, by name (rule events are defined with the rules). */
+export interface ServerEventMap extends RuleEventMap {
   registered: { registration: Registration; replaced?: Registration };
   updated: { registration: Registration; previous: Registration };
   deregistered: { registration: Registration; by: 'device' | 'operator' };

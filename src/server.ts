@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import { CoapEndpoint } from './coap/endpoint.js';
 import { resolveConfig, type ConfigInput, type ServerConfig } from './config.js';
@@ -28,6 +29,10 @@ import { loadServerKeys } from './security/server-keys.js';
 import { authenticatedBy } from './security/session-match.js';
 import { loadTrustedCas } from './security/trusted-cas.js';
 import { openOpsLayer, type OpsLayer } from './ops/ops-layer.js';
+import { registerRulesRoutes } from './http/routes/rules-routes.js';
+import { startRules, type Rules } from './rules/index.js';
+import { LevelRuleStore } from './store/rule-store-level.js';
+import { MemoryRuleStore } from './store/rule-store-memory.js';
 import type { PeerAddress } from './transport/types.js';
 
 export interface Lwm2mServer {
@@ -45,6 +50,10 @@ export interface Lwm2mServer {
   readonly dispatcher: RequestDispatcher;
   /** Quarantine, protection, audit, tags, tokens, event journal, metrics. */
   readonly ops: OpsLayer;
+  /** The management API (fastify), when enabled. */
+  readonly api: FastifyInstance | undefined;
+  /** Machine-to-machine automation rules. */
+  readonly rules: Rules;
   coapAddress(): PeerAddress;
   coapsAddress(): PeerAddress | undefined;
   /** The bootstrap server's CoAP address, when enabled. */
@@ -215,6 +224,30 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       });
     }
 
+    const ruleStore = stores.level ? await LevelRuleStore.open(stores.level.db, { writer: stores.level.writer, logger: child('rules') }) : new MemoryRuleStore();
+    cleanups.push(() => ruleStore.close());
+    const rules = await startRules({
+      store: ruleStore,
+      events,
+      ruleEvents: events,
+      dispatcher,
+      registrations: stores.registrations,
+      observations,
+      latestValues: stores.objects,
+      models,
+      clock,
+      logger: child('rules'),
+      tags: {
+        endpointsWithTag: async (key, value) => [...(await ops.tags.all())].filter(([, t]) => t[key] === value).map(([ep]) => ep),
+        tagsOf: (ep) => ops.tags.get(ep),
+      },
+      quarantine: { isQuarantined: async (ep) => (await ops.quarantine.get(ep)) !== undefined },
+      audit: {
+        record: async (e) => void (await ops.audit.record(e.by !== undefined ? { kind: 'token', name: e.by } : { kind: 'system', component: 'rules' }, e.action, e.target, e.details)),
+      },
+    });
+    cleanups.push(() => rules.stop());
+
     await registrations.start();
     cleanups.push(() => registrations.stop());
     await observations.start();
@@ -222,6 +255,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
     cleanups.push(() => dispatcher.stop());
 
     let httpUrl: string | undefined;
+    let api: FastifyInstance | undefined;
     if (config.http.enabled) {
       const app = await buildApi({ registrations, token, logger, management: { events, dispatcher, observations, models, objectStore: stores.objects }, ops: ops.api });
       // Removing or changing a device's credentials ends its DTLS sessions at once.
@@ -232,6 +266,8 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
         registrations: stores.registrations,
         submit: (ep, op, o) => dispatcher.submit(ep, op, o),
       });
+      registerRulesRoutes(app, { rules: rules.service });
+      api = app;
       await app.listen({ host: config.http.host, port: config.http.port });
       cleanups.push(() => app.close());
       const addr = app.server.address();
@@ -255,6 +291,8 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       observations,
       dispatcher,
       ops,
+      rules,
+      api,
       coapAddress: () => transport.address(),
       coapsAddress: () => dtls?.address(),
       bootstrapAddress: () => bsListeners?.coapAddress(),

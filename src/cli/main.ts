@@ -6,6 +6,7 @@ import { registerDeviceCommands } from './commands/devices.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFleetCommands } from './commands/fleet.js';
 import { registerOpsCommands } from './commands/ops.js';
+import { registerRulesCommands } from './commands/rules.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerManagementCommands } from './commands/manage.js';
 import { registerObjectsCommands } from './commands/objects.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerTokenCommands(program);
   registerEventsCommand(program);
   registerFleetCommands(program);
+  registerRulesCommands(program);
   return program;
 }
 

@@ -4,6 +4,7 @@
  * this document and back, so it stays true. Error codes come from src/errors.ts.
  */
 import { ERROR_CODES } from '../errors.js';
+import { RULES_OPENAPI_PATHS } from './routes/rules-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -145,6 +146,21 @@ const paths: Json = {
     post: op('tokens', 'create a token; the secret is in this answer only', { body: body(obj({ name: { type: 'string' }, readOnly: { type: 'boolean' } }, ['name'])), responses: { 201: json({ allOf: [ref('Token'), obj({ token: { type: 'string' } })] }, 'created'), ...errors(400, 401, 403) } }),
   },
   '/api/v1/tokens/{id}': { delete: op('tokens', 'revoke a token (by id or name)', { params: [pathParam('id', 'token id or name')], responses: { 200: json(obj({ revoked: ref('Token') })), ...errors(401, 403, 404) } }) },
+  '/api/v1/bootstrap/configs': {
+    get: op('bootstrap', 'bootstrap configurations (keys are never returned)', { responses: { 200: json(obj({ configs: { type: 'array', items: { type: 'object' } } })), ...errors(401) } }),
+    post: op('bootstrap', 'provision a device ("endpoint" in the body): its bootstrap configuration and, with a local PSK, the security store entry', { body: body({ type: 'object' }), responses: { 200: json({ type: 'object' }, 'replaced'), 201: json({ type: 'object' }, 'added'), ...errors(400, 401, 403) } }),
+  },
+  '/api/v1/bootstrap/configs/{ep}': {
+    get: op('bootstrap', 'one bootstrap configuration (keys are never returned)', { params: [EP], responses: { 200: json({ type: 'object' }), ...errors(401, 404) } }),
+    put: op('bootstrap', 'provision a device: its bootstrap configuration and, with a local PSK, the security store entry', { params: [EP], body: body({ type: 'object' }), responses: { 200: json({ type: 'object' }, 'replaced'), 201: json({ type: 'object' }, 'added'), ...errors(400, 401, 403) } }),
+    delete: op('bootstrap', 'remove a bootstrap configuration (?security=true also removes the security entry it provisioned)', { params: [EP, query('security', 'also remove the security store entry', { type: 'boolean' })], responses: { 200: json({ type: 'object' }), ...errors(401, 403, 404) } }),
+  },
+  '/api/v1/bootstrap/sessions': {
+    get: op('bootstrap', 'running and recent bootstrap sessions', { params: [query('ep', 'only this endpoint')], responses: { 200: json(obj({ sessions: { type: 'array', items: { type: 'object' } } })), ...errors(401) } }),
+  },
+  '/api/v1/bootstrap/trigger/{ep}': {
+    post: op('bootstrap', 'server-initiated bootstrap: Execute /1/x/9 on a registered device', { params: [EP, query('instance', 'Server object instance', { type: 'integer' }), TIMEOUT], responses: OPERATION }),
+  },
   '/api/v1/security': {
     get: op('security', 'device credentials (no keys)', { responses: { 200: json(obj({ security: { type: 'array', items: ref('Security') } })), ...errors(401) } }),
     post: op('security', 'add or replace credentials of a device', { body: body({ type: 'object' }), responses: { 200: json({ type: 'object' }, 'replaced'), 201: json({ type: 'object' }, 'added'), ...errors(400, 401, 403) } }),
@@ -166,7 +182,7 @@ export const openApiDocument: Json = Object.freeze({
   servers: [{ url: 'http://127.0.0.1:8080' }],
   security: [{ bearer: [] }],
   components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas, responses },
-  paths,
+  paths: { ...paths, ...RULES_OPENAPI_PATHS },
 });
 
 /** `/api/v1/devices/:ep/objects/*` -> `/api/v1/devices/{ep}/objects/{path}`. */
