@@ -12,6 +12,7 @@ import { registerManagementCommands } from './commands/manage.js';
 import { registerObjectsCommands } from './commands/objects.js';
 import { registerSecurityCommands } from './commands/security.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 
 export function buildProgram(): Command {
   const program = new Command('lwm2m')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerEventsCommand(program);
   registerFleetCommands(program);
   registerRulesCommands(program);
+  registerSimulateCommand(program);
   return program;
 }
 

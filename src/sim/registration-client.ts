@@ -116,12 +116,14 @@ export class RegistrationClient {
     this.#linksChanged = true;
   }
 
-  async deregister(): Promise<void> {
+  /** De-register (Core §6.2.3); true when the server answered 2.02 Deleted. */
+  async deregister(): Promise<boolean> {
     this.#timer?.cancel();
     const loc = this.#location;
     this.#location = undefined;
-    if (loc === undefined) return;
-    await this.#request({ method: 'DELETE', path: loc });
+    if (loc === undefined) return false;
+    const res = await this.#request({ method: 'DELETE', path: loc });
+    return res.code === '2.02';
   }
 
   stop(): void {

@@ -189,15 +189,17 @@ export class SimulatedDevice {
     return this.#reg.update(opts);
   }
 
-  /** De-registers (if registered) and closes the socket. */
-  async stop(): Promise<void> {
-    if (this.#closed) return;
+  /** De-registers (if registered) and closes the socket; true when the server confirmed the De-register. */
+  async stop(): Promise<boolean> {
+    if (this.#closed) return false;
+    let done = false;
     try {
-      if (this.#radio.on) await this.#reg.deregister();
+      if (this.#radio.on) done = await this.#reg.deregister();
     } catch (err) {
       this.#log.debug({ err }, 'sim: De-register failed');
     }
     await this.close();
+    return done;
   }
 
   /** Closes the socket without De-register (a device that loses power). */

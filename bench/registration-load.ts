@@ -1,0 +1,160 @@
+import dgram from 'node:dgram';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { generate, parse, type ParsedPacket } from 'coap-packet';
+
+/**
+ * A lightweight load generator for the registration benchmarks: raw CoAP over a few UDP
+ * sockets, one closed loop per socket (the next request when the previous is answered, so CoAP's
+ * NSTART = 1 holds per socket). Many devices share a socket: the server keys registrations by
+ * endpoint name, and a benchmark of Register/Update/De-register needs no server-initiated
+ * request, so a distinct address:port per device is not needed (documented in RESULTS.md).
+ */
+export interface LoadResult {
+  ok: number;
+  failed: number;
+  seconds: number;
+  perSecond: number;
+  firstError?: string;
+}
+
+export type RequestMaker = (i: number) => { code: 'POST' | 'DELETE' | 'GET'; options: Array<{ name: string; value: Buffer }>; payload?: Buffer } | undefined;
+
+const opt = (name: string, value: string | Buffer): { name: string; value: Buffer } => ({ name, value: typeof value === 'string' ? Buffer.from(value) : value });
+
+const LINKS = Buffer.from('</>;rt="oma.lwm2m";ct="110 112",</1>;ver=1.1,</1/0>,</3>;ver=1.1,</3/0>,</3303>;ver=1.1,</3303/0>,</3311>,</3311/0>');
+
+/** Register (LwM2M 1.1 Core §6.2.1) of endpoint `ep`. */
+export function registerRequest(ep: string, lifetime = 86_400): ReturnType<RequestMaker> {
+  return {
+    code: 'POST',
+    options: [opt('Uri-Path', 'rd'), opt('Content-Format', Buffer.from([40])), opt('Uri-Query', `ep=${ep}`), opt('Uri-Query', `lt=${lifetime}`), opt('Uri-Query', 'lwm2m=1.1'), opt('Uri-Query', 'b=U')],
+    payload: LINKS,
+  };
+}
+
+export function updateRequest(location: string[]): ReturnType<RequestMaker> {
+  return { code: 'POST', options: location.map((p) => opt('Uri-Path', p)) };
+}
+
+export function deregisterRequest(location: string[]): ReturnType<RequestMaker> {
+  return { code: 'DELETE', options: location.map((p) => opt('Uri-Path', p)) };
+}
+
+/**
+ * Sends requests 0, 1, 2, ... (until `make` returns undefined, `maxOps` or `ms` run out) from
+ * `sockets` closed loops to 127.0.0.1:`port`; `expect` is the success code. `onAnswer` sees each
+ * success (e.g. to keep the Location-Path).
+ */
+export async function closedLoop(o: { port: number; sockets: number; ms: number; make: RequestMaker; expect: string; onAnswer?: (i: number, locationPath: string[]) => void }): Promise<LoadResult> {
+  const socks = await Promise.all(Array.from({ length: o.sockets }, () => new Promise<dgram.Socket>((resolve) => {
+    const s = dgram.createSocket('udp4');
+    s.bind(0, '127.0.0.1', () => resolve(s));
+  })));
+  let next = 0;
+  let ok = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const start = performance.now();
+  const end = start + o.ms;
+  await Promise.all(socks.map((s, si) => new Promise<void>((resolve) => {
+    let current = -1;
+    // Per socket: the server de-duplicates by (peer, MID) for EXCHANGE_LIFETIME (RFC 7252 §4.5).
+    let mid = 0;
+    let token = Buffer.alloc(4);
+    let retry: NodeJS.Timeout | undefined;
+    const sendNext = (): void => {
+      clearTimeout(retry);
+      if (performance.now() >= end) return resolve();
+      const i = next++;
+      const req = o.make(i);
+      if (req === undefined) return resolve();
+      current = i;
+      token = Buffer.alloc(6);
+      token.writeUInt16BE(si, 0);
+      token.writeUInt32BE(i, 2);
+      const msg = generate({ confirmable: true, messageId: mid = (mid + 1) & 0xffff, token, code: req.code, options: req.options, ...(req.payload ? { payload: req.payload } : {}) });
+      s.send(msg, o.port, '127.0.0.1');
+      // A lost datagram (full socket buffer) must not stall the loop: count it and go on.
+      retry = setTimeout(() => {
+        failed++;
+        firstError ??= `no answer to request ${current} in 5 s`;
+        sendNext();
+      }, 5000);
+    };
+    s.on('message', (buf) => {
+      let p: ParsedPacket;
+      try {
+        p = parse(buf);
+      } catch {
+        return;
+      }
+      if (!p.token.equals(token)) return;
+      if (p.code === o.expect || o.expect === '*') {
+        ok++;
+        o.onAnswer?.(current, p.options.filter((x) => x.name === 'Location-Path').map((x) => x.value.toString()));
+      } else {
+        failed++;
+        firstError ??= `answer ${p.code}: ${p.payload.toString()}`;
+      }
+      sendNext();
+    });
+    sendNext();
+  })));
+  const seconds = (performance.now() - start) / 1000;
+  await Promise.all(socks.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return { ok, failed, seconds, perSecond: ok / seconds, ...(firstError ? { firstError } : {}) };
+}
+
+/** The ceiling: the same closed loops against a Node process that echoes every datagram (bench/udp-echo.ts). */
+export async function udpCeiling(sockets: number, ms: number): Promise<LoadResult> {
+  const child = fork(fileURLToPath(new URL('./udp-echo.js', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (c) => reject(new Error(`udp-echo exited with ${c}`)));
+  });
+  const payload = registerRequest('ceiling-0')!;
+  try {
+    return await closedLoop({ port, sockets, ms, make: () => payload, expect: '*' });
+  } finally {
+    child.disconnect();
+  }
+}
+
+/** Forks a bench server process and waits for its first message. */
+export function forkServer<T>(file: string, opts: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): Promise<{ child: ChildProcess; ready: T }> {
+  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { ...process.env, ...opts.env }, execArgv: opts.execArgv ?? [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start in 60 s`)), 60_000);
+    child.once('message', (m: T) => {
+      clearTimeout(timer);
+      resolve({ child, ready: m });
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+/** Asks the child once and waits for its answer. */
+export function ask<R>(child: ChildProcess, cmd: unknown, timeoutMs = 120_000): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no answer from the bench server')), timeoutMs);
+    child.once('message', (m: R) => {
+      clearTimeout(timer);
+      resolve(m);
+    });
+    child.send(cmd as object);
+  });
+}
+
+/** Ends a forked child and waits for it. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.disconnect();
+  });
+}
