@@ -5,7 +5,7 @@
  */
 import { ContentType, DTLS_1_2, RECORD_HEADER_LENGTH } from './constants.js';
 import { encodeRecord, MAX_SEQ, type DtlsRecord } from './record.js';
-import { protect, protectionOverhead, unprotect, type DirectionKeys } from './record-protection.js';
+import { protect, protectionOverhead, releaseCcm, unprotect, type DirectionKeys } from './record-protection.js';
 import { ReplayWindow } from './replay-window.js';
 import { ownBytes } from './byte-reader.js';
 
@@ -37,6 +37,11 @@ export class RecordWriter {
     return this.#peerCid;
   }
 
+  /** Drops the cipher contexts (re-made on the next record): an idle session keeps only keys. */
+  releaseCrypto(): void {
+    if (this.#keys) releaseCcm(this.#keys);
+  }
+
   /** Largest content that fits one record in `mtu` bytes at `epoch`. */
   maxContent(epoch: number, mtu: number): number {
     if (epoch === 0 || !this.#keys) return mtu - RECORD_HEADER_LENGTH;
@@ -56,7 +61,7 @@ export class RecordWriter {
     const seq = this.#seq1++;
     const cid = this.#peerCid;
     const outerType = cid ? ContentType.tls12Cid : type;
-    const fragment = protect(this.#keys, { type: outerType, version: DTLS_1_2, epoch, seq, ...(cid ? { cid } : {}) }, content, type);
+    const fragment = protect(this.#keys, { type: outerType, version: DTLS_1_2, epoch, seq, cid }, content, type);
     return encodeRecord(outerType, DTLS_1_2, epoch, seq, fragment, cid);
   }
 }
@@ -80,6 +85,10 @@ export class RecordReader {
     return this.#replay.highest;
   }
 
+  releaseCrypto(): void {
+    releaseCcm(this.#keys);
+  }
+
   /**
    * Authenticates and decrypts an epoch-1 record, or returns undefined (replayed, forged,
    * malformed). With a negotiated CID, only tls12_cid records carrying it are accepted.
@@ -92,8 +101,8 @@ export class RecordReader {
       return undefined;
     }
     if (!this.#replay.mayAccept(rec.seq)) return undefined;
-    const header = { type: rec.type, version: rec.version, epoch: rec.epoch, seq: rec.seq, ...(rec.cid ? { cid: rec.cid } : {}) };
-    const out = unprotect(this.#keys, header, rec.fragment);
+    // A parsed record carries every header field the AAD needs (type, version, epoch, seq, cid).
+    const out = unprotect(this.#keys, rec, rec.fragment);
     if (!out) return undefined;
     this.#replay.accept(rec.seq);
     return out;

@@ -16,6 +16,7 @@ export class DtlsServerTransport implements Transport {
   readonly #engine: DtlsServerEngine;
   readonly #handlers: Array<(d: InboundDatagram) => void> = [];
   #closed = false;
+  #closing = false;
   /** Datagrams handed to the socket and not yet sent: close() waits for its close_notify alerts. */
   #inFlight = 0;
   #drained: (() => void) | undefined;
@@ -27,6 +28,11 @@ export class DtlsServerTransport implements Transport {
       o,
       (d, peer) => {
         if (this.#closed) return;
+        // A send callback costs a tick per datagram: only close() needs to know when they left.
+        if (!this.#closing) {
+          this.#socket.send(d, peer.port, peer.address);
+          return;
+        }
         this.#inFlight++;
         this.#socket.send(d, peer.port, peer.address, () => {
           if (--this.#inFlight === 0) this.#drained?.();
@@ -53,6 +59,14 @@ export class DtlsServerTransport implements Transport {
     resolveOptions(options);
     socket.bind(options.port ?? 5684, host);
     await once(socket, 'listening');
+    if (options.socketBufferBytes !== undefined) {
+      try {
+        socket.setRecvBufferSize(options.socketBufferBytes);
+        socket.setSendBufferSize(options.socketBufferBytes);
+      } catch {
+        // Refused by the kernel: the default buffers still work.
+      }
+    }
     return new DtlsServerTransport(socket, options);
   }
 
@@ -85,6 +99,7 @@ export class DtlsServerTransport implements Transport {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#closing = true;
     this.#engine.shutdown(true);
     this.#closed = true;
     if (this.#inFlight > 0) {

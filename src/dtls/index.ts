@@ -11,3 +11,5 @@ export {
   type CipherSuite,
 } from './cipher-suites.js';
 export type { CertificateOptions } from './certificates.js';
+export { DtlsClient, connectDtls, type DtlsClientOptions, type DtlsClientStats } from './dtls-client.js';
+export { DtlsClientError } from './errors.js';

@@ -64,6 +64,13 @@ export interface DtlsServerOptions {
   retransmitInitialMs?: number;
   retransmitMaxMs?: number;
   cookieRotateMs?: number;
+  /**
+   * SO_RCVBUF/SO_SNDBUF for the socket, best effort (the kernel caps it at net.core.rmem_max).
+   * Default: the system's. Thousands of devices handshaking at once overflow a 208 KB buffer
+   * whenever the process is briefly descheduled, and every lost datagram costs a device a
+   * 1 s retransmission timeout.
+   */
+  socketBufferBytes?: number;
 }
 
 export interface ResolvedOptions {

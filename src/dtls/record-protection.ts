@@ -6,18 +6,22 @@
  * Additional data is RFC 5246 §6.2.3.3 with the DTLS seq_num = epoch||sequence (RFC 6347 §4.1.2.1),
  * or, for tls12_cid records, the RFC 9146 §5 layout over DTLSInnerPlaintext.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 import { ContentType } from './constants.js';
 import type { CipherSuite } from './cipher-suites.js';
 import { keyBlockLength } from './cipher-suites.js';
 import { keyBlock } from './prf.js';
 import { ownBytes } from './byte-reader.js';
+import { Ccm8 } from './ccm8.js';
 
 export interface DirectionKeys {
   cipher: CipherSuite['cipher'];
   encKey: Buffer;
   macKey: Buffer;
   fixedIv: Buffer;
+  /** CCM_8 contexts, made on first use (a session that never sends holds none). */
+  ccm?: Ccm8;
 }
 
 export interface RecordHeaderFields {
@@ -51,17 +55,62 @@ export function deriveKeys(suite: CipherSuite, master: Buffer, clientRandom: Buf
   };
 }
 
+/**
+ * The most keys that hold live CCM_8 contexts at once, process-wide. A context costs about
+ * 2 KB of native memory per AES key schedule (up to two per key), which an idle session must
+ * not carry (the target is <= 4 KB per idle session): the least recently used keys give theirs
+ * up and make a new one when their session speaks again (one AES context creation, what every
+ * record cost before). 1024 keys = 512 busy sessions, at most ~4 MB.
+ */
+export const MAX_HOT_KEYS = 1024;
+/** Insertion order is recency order: re-inserted on every use. */
+const hot = new Set<DirectionKeys>();
+
+function ccmFor(keys: DirectionKeys): Ccm8 {
+  const c = keys.ccm;
+  if (c) {
+    hot.delete(keys);
+    hot.add(keys);
+    return c;
+  }
+  const made = (keys.ccm = new Ccm8(keys.encKey));
+  hot.add(keys);
+  if (hot.size > MAX_HOT_KEYS) {
+    const oldest = hot.values().next().value;
+    if (oldest) releaseCcm(oldest);
+  }
+  return made;
+}
+
+/** Drops the CCM_8 contexts of `keys` (they are re-made on next use). */
+export function releaseCcm(keys: DirectionKeys): void {
+  keys.ccm = undefined;
+  hot.delete(keys);
+}
+
+/** How many keys hold live CCM_8 contexts now (for tests and the benchmark). */
+export function hotCcmKeys(): number {
+  return hot.size;
+}
+
 /** Bytes a protected record adds over its plaintext, at most. */
 export function protectionOverhead(cipher: CipherSuite['cipher'], cidLength = 0): number {
   const inner = cidLength > 0 ? 1 : 0;
   return cipher === 'aes128_ccm8' ? CCM_EXPLICIT_NONCE + CCM_TAG + inner : CBC_IV + MAC_LEN + 16 + inner;
 }
 
-function seqNum(epoch: number, seq: number): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  b.writeUInt16BE(epoch, 0);
-  b.writeUIntBE(seq, 2, 6);
-  return b;
+/** Writes the DTLS seq_num = epoch || 48-bit sequence (RFC 6347 §4.1.2.1) at `offset`. */
+function writeSeqNum(b: Buffer, offset: number, epoch: number, seq: number): void {
+  b.writeUInt16BE(epoch, offset);
+  b.writeUIntBE(seq, offset + 2, 6);
+}
+
+/** RFC 6655 §3 nonce: the 4-byte implicit salt, then the explicit part epoch || seq. */
+function ccmNonce(fixedIv: Buffer, epoch: number, seq: number): Buffer {
+  const n = Buffer.allocUnsafe(12);
+  fixedIv.copy(n, 0);
+  writeSeqNum(n, 4, epoch, seq);
+  return n;
 }
 
 /** The AEAD additional data / MAC prefix for a record whose (inner) plaintext has `length` bytes. */
@@ -75,13 +124,13 @@ function additionalData(h: RecordHeaderFields, length: number): Buffer {
     b[9] = h.cid.length;
     b[10] = ContentType.tls12Cid;
     b.writeUInt16BE(h.version, 11);
-    seqNum(h.epoch, h.seq).copy(b, 13);
+    writeSeqNum(b, 13, h.epoch, h.seq);
     h.cid.copy(b, 21);
     b.writeUInt16BE(length, 21 + h.cid.length);
     return b;
   }
   const b = Buffer.allocUnsafe(13);
-  seqNum(h.epoch, h.seq).copy(b, 0);
+  writeSeqNum(b, 0, h.epoch, h.seq);
   b[8] = h.type;
   b.writeUInt16BE(h.version, 9);
   b.writeUInt16BE(length, 11);
@@ -96,16 +145,16 @@ export function protect(keys: DirectionKeys, h: RecordHeaderFields, content: Buf
   const plain = h.cid && h.cid.length > 0 ? Buffer.concat([content, Buffer.from([realType])]) : content;
   const aad = additionalData(h, plain.length);
   if (keys.cipher === 'aes128_ccm8') {
-    const explicit = seqNum(h.epoch, h.seq);
-    const c = createCipheriv('aes-128-ccm', keys.encKey, Buffer.concat([keys.fixedIv, explicit]), { authTagLength: CCM_TAG });
-    c.setAAD(aad, { plaintextLength: plain.length });
-    const ct = Buffer.concat([c.update(plain), c.final()]);
-    return Buffer.concat([explicit, ct, c.getAuthTag()]);
+    // explicit nonce || ciphertext || tag, sealed straight into the fragment.
+    const nonce = ccmNonce(keys.fixedIv, h.epoch, h.seq);
+    const out = Buffer.allocUnsafe(CCM_EXPLICIT_NONCE + plain.length + CCM_TAG);
+    nonce.copy(out, 0, 4);
+    return ccmFor(keys).seal(nonce, aad, plain, out, CCM_EXPLICIT_NONCE);
   }
   const mac = createHmac('sha256', keys.macKey).update(aad).update(plain).digest();
   const padLen = 15 - ((plain.length + MAC_LEN) % 16);
   const padding = Buffer.alloc(padLen + 1, padLen);
-  const iv = randomBytes(CBC_IV);
+  const iv = pooledRandomBytes(CBC_IV);
   const c = createCipheriv('aes-128-cbc', keys.encKey, iv);
   c.setAutoPadding(false);
   return Buffer.concat([iv, c.update(Buffer.concat([plain, mac, padding])), c.final()]);
@@ -133,18 +182,12 @@ export function unprotect(keys: DirectionKeys, h: RecordHeaderFields, fragment: 
 function openCcm(keys: DirectionKeys, h: RecordHeaderFields, fragment: Buffer): Buffer | undefined {
   if (fragment.length < CCM_EXPLICIT_NONCE + CCM_TAG) return undefined;
   const explicit = fragment.subarray(0, CCM_EXPLICIT_NONCE);
-  const ct = fragment.subarray(CCM_EXPLICIT_NONCE, fragment.length - CCM_TAG);
-  const tag = fragment.subarray(fragment.length - CCM_TAG);
-  try {
-    const d = createDecipheriv('aes-128-ccm', keys.encKey, Buffer.concat([keys.fixedIv, explicit]), { authTagLength: CCM_TAG });
-    d.setAuthTag(tag);
-    d.setAAD(additionalData(h, ct.length), { plaintextLength: ct.length });
-    const out = d.update(ct);
-    d.final();
-    return out;
-  } catch {
-    return undefined;
-  }
+  const sealed = fragment.subarray(CCM_EXPLICIT_NONCE);
+  const aad = additionalData(h, sealed.length - CCM_TAG);
+  const nonce = Buffer.allocUnsafe(12);
+  keys.fixedIv.copy(nonce, 0);
+  explicit.copy(nonce, 4);
+  return ccmFor(keys).open(nonce, aad, sealed);
 }
 
 function openCbc(keys: DirectionKeys, h: RecordHeaderFields, fragment: Buffer): Buffer | undefined {

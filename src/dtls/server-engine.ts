@@ -331,8 +331,13 @@ export class DtlsServerEngine {
     this.#sweep = this.#o.clock.setTimer(every, () => {
       const cutoff = this.#o.clock.now() - this.#o.limits.sessionIdleMs;
       for (const s of this.#sessions.all()) {
-        if (s.lastSeenAt <= cutoff) this.#sessions.remove(s);
-        else if (this.#o.clock.now() - s.establishedAt > 120_000) s.forgetFinalFlight();
+        if (s.lastSeenAt <= cutoff) {
+          this.#sessions.remove(s);
+          continue;
+        }
+        if (this.#o.clock.now() - s.establishedAt > 120_000) s.forgetFinalFlight();
+        // Quiet for a sweep period: keep the keys, drop the cipher contexts (~1 KB native each).
+        if (this.#o.clock.now() - s.lastSeenAt >= every) s.releaseCrypto();
       }
       this.#armSweep();
     });

@@ -10,7 +10,8 @@
  * The handshake owns its reassembler, transcript and retransmission timer; the transport owns
  * sockets and the session tables.
  */
-import { randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { timingSafeEqual, type KeyObject } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 import type { PeerIdentity } from '../transport/types.js';
 import { serverCertificateMessages, verifyClientCertificate } from './certificate-exchange.js';
 import { checkCertificateVerify } from './certificate-messages.js';
@@ -42,7 +43,7 @@ export class ServerHandshake {
   readonly #reassembler: HandshakeReassembler;
   readonly #writer: RecordWriter;
   readonly #timer: RetransmitTimer;
-  readonly #serverRandom = randomBytes(32);
+  readonly #serverRandom = pooledRandomBytes(32);
   readonly #sessionId: Buffer;
   readonly #ownCid: Buffer | undefined;
   readonly #kx: ServerKeyExchangeState;
@@ -75,7 +76,7 @@ export class ServerHandshake {
     this.#nextSendSeq = chMessageSeq;
     this.#writer = new RecordWriter(chRecordSeq);
     this.#timer = new RetransmitTimer(cfg.clock, cfg.retransmitInitialMs, cfg.retransmitMaxMs);
-    this.#ownCid = this.#neg.peerCid !== undefined && cfg.cidLength > 0 ? randomBytes(cfg.cidLength) : undefined;
+    this.#ownCid = this.#neg.peerCid !== undefined && cfg.cidLength > 0 ? pooledRandomBytes(cfg.cidLength) : undefined;
     this.#kx = new ServerKeyExchangeState(this.#neg.suite.keyExchange, cfg.pskIdentityHint);
 
     const cached = this.#neg.extendedMasterSecret ? cfg.sessionCache.get(ch.sessionId) : undefined;
@@ -89,7 +90,7 @@ export class ServerHandshake {
       this.#resumed = true;
       this.#state = 'await_finished';
     } else {
-      this.#sessionId = randomBytes(32);
+      this.#sessionId = pooledRandomBytes(32);
       this.#state = this.#neg.suite.keyExchange === 'ecdhe_ecdsa' ? 'await_certificate' : 'await_client_key_exchange';
     }
   }
@@ -144,7 +145,11 @@ export class ServerHandshake {
 
   cancel(): void {
     this.#timer.stop();
-    if (this.#state !== 'done') this.#state = 'failed';
+    if (this.#state === 'done') return;
+    this.#state = 'failed';
+    // An abandoned handshake gives its cipher contexts back at once.
+    this.#reader?.releaseCrypto();
+    this.#writer.releaseCrypto();
   }
 
   /** Handles one record from the peer. Returns true if it was authentic handshake traffic. */

@@ -43,6 +43,8 @@ export class SessionTable {
 
   remove(s: DtlsSession): void {
     if (this.#byPeer.get(s.key) !== s) return;
+    // A forgotten session must not keep cipher contexts (or its keys) in the hot set.
+    s.releaseCrypto();
     this.#byPeer.delete(s.key);
     const cid = s.ownCidHex;
     if (cid && this.#byCid.get(cid) === s) this.#byCid.delete(cid);

@@ -3,7 +3,7 @@
  * identity and, with RFC 9146, the connection IDs. Kept small on purpose (no timers, no
  * handshake state) because a server holds one per device for hours.
  */
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 import { peerKey, type PeerAddress, type PeerIdentity } from '../transport/types.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants.js';
 import { parseHandshakeFragments } from './handshake-message.js';
@@ -23,7 +23,7 @@ export interface DtlsSessionInfo {
 }
 
 export class DtlsSession {
-  readonly sessionKey = `dtls-${randomBytes(8).toString('hex')}`;
+  readonly sessionKey = `dtls-${pooledRandomBytes(8).toString('hex')}`;
   readonly identity: PeerIdentity;
   readonly suite: CipherSuite;
   readonly establishedAt: number;
@@ -89,6 +89,12 @@ export class DtlsSession {
   /** Our CCS+Finished again, when the client repeats its Finished (RFC 6347 §4.2.4). */
   retransmitFinalFlight(mtu: number): Buffer[] {
     return this.#finalFlight ? encodeFlight(this.#finalFlight, this.#writer, mtu) : [];
+  }
+
+  /** For a session gone quiet: its AES contexts are re-made when it speaks again. */
+  releaseCrypto(): void {
+    this.#reader.releaseCrypto();
+    this.#writer.releaseCrypto();
   }
 
   /** The peer's application data proves it has our Finished: the flight can go. */
