@@ -1,36 +1,51 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer } from '../src/server.js';
 
 /**
- * The server side of bench/management.ts, in its own process (forked, with IPC): an in-memory
- * server on ephemeral ports plus a bench-only driver that runs Reads in-process through
- * `server.manager` (so the read rate measures the LwM2M/CoAP stack, not an HTTP client), and
- * counts notifications once they are decoded and stored (the `notification` event is emitted
- * after the object store write).
+ * The server side of bench/management.ts, in its own process (forked, with IPC): the real
+ * server on ephemeral ports with a LevelDB store (`storage: 'level'`, durable as in production),
+ * plus a bench-only driver that
+ *  - runs Reads in-process through `server.manager.run` (so the read rate measures the
+ *    LwM2M/CoAP stack — build request, CoAP exchange, decode, object store — not an HTTP
+ *    client), one closed loop per device: CoAP's NSTART = 1 allows one outstanding request per
+ *    peer anyway, so concurrency is bounded by the number of devices;
+ *  - establishes observations through `server.dispatcher.submit` (a real GET Observe=0 to each
+ *    device, asking for SenML CBOR), bounded to 25 at a time;
+ *  - counts notifications once decoded and stored (the `notification` event is emitted after
+ *    the object store write).
  */
 export type ServerCommand =
   | { type: 'reads'; endpoints: string[]; path: string; durationMs: number }
+  | { type: 'observe'; endpoints: string[]; path: string; format: number }
   | { type: 'count-start' }
-  | { type: 'count-get' };
+  | { type: 'count-get' }
+  /** Bench profiling (BENCH_PROF): a CPU profile of one phase, written to `file`. */
+  | { type: 'profile-start' }
+  | { type: 'profile-stop'; file: string };
 
 export type ServerReply =
   | { type: 'ready'; coapPort: number; httpUrl: string; token: string }
-  | { type: 'reads-done'; ok: number; failed: number; ms: number }
-  | { type: 'count'; count: number; firstAt: number; lastAt: number };
+  | { type: 'reads-done'; ok: number; failed: number; ms: number; firstError?: string }
+  | { type: 'observed'; ok: number; failed: number; firstError?: string }
+  | { type: 'count'; count: number; firstAt: number; lastAt: number; stored: number }
+  | { type: 'profiled' };
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bench-'));
-const server = await startServer({ dataDir, storage: 'memory', coap: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, dtls: { enabled: false }, bootstrap: { enabled: false }, logLevel: 'warn' });
+const server = await startServer({ dataDir, storage: 'level', coap: { host: '127.0.0.1', port: 0 }, http: { host: '127.0.0.1', port: 0 }, dtls: { enabled: false }, bootstrap: { enabled: false }, logLevel: 'warn' });
 const reply = (m: ServerReply): void => void process.send?.(m);
 
 let counting = false;
 let count = 0;
+let stored = 0;
 let firstAt = 0;
 let lastAt = 0;
-server.events.on('notification', () => {
+server.events.on('notification', (e) => {
   if (!counting) return;
   lastAt = Date.now();
+  stored += e.values.length;
   if (count++ === 0) firstAt = lastAt;
 });
 
@@ -39,26 +54,67 @@ async function reads(endpoints: string[], p: string, durationMs: number): Promis
   const end = start + durationMs;
   let ok = 0;
   let failed = 0;
-  // One closed loop per device: CoAP's NSTART = 1 allows one outstanding request per peer anyway.
+  let firstError: string | undefined;
   await Promise.all(
     endpoints.map(async (ep) => {
       while (Date.now() < end) {
         const r = await server.manager.run(ep, { op: 'read', path: p }, { timeoutMs: 5000 });
-        if (r.ok) ok++;
-        else failed++;
+        if (r.ok && r.values?.length === 1) ok++;
+        else {
+          failed++;
+          firstError ??= JSON.stringify(r);
+        }
       }
     }),
   );
-  reply({ type: 'reads-done', ok, failed, ms: Date.now() - start });
+  reply({ type: 'reads-done', ok, failed, ms: Date.now() - start, ...(firstError ? { firstError } : {}) });
+}
+
+async function observe(endpoints: string[], p: string, format: number): Promise<void> {
+  let ok = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  for (let i = 0; i < endpoints.length; i += 25) {
+    await Promise.all(
+      endpoints.slice(i, i + 25).map(async (ep) => {
+        const s = await server.dispatcher.submit(ep, { op: 'observe', path: p, format }, { timeoutMs: 5000 });
+        if (!s.queued && s.result.ok) ok++;
+        else {
+          failed++;
+          firstError ??= JSON.stringify(s);
+        }
+      }),
+    );
+  }
+  reply({ type: 'observed', ok, failed, ...(firstError ? { firstError } : {}) });
+}
+
+let session: Session | undefined;
+async function profile(m: Extract<ServerCommand, { type: 'profile-start' | 'profile-stop' }>): Promise<void> {
+  if (m.type === 'profile-start') {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  } else if (session) {
+    const { profile: p } = await session.post('Profiler.stop');
+    await writeFile(m.file, JSON.stringify(p));
+    session.disconnect();
+    session = undefined;
+  }
+  reply({ type: 'profiled' });
 }
 
 process.on('message', (m: ServerCommand) => {
-  if (m.type === 'reads') void reads(m.endpoints, m.path, m.durationMs);
+  if (m.type === 'profile-start' || m.type === 'profile-stop') void profile(m);
+  else if (m.type === 'reads') void reads(m.endpoints, m.path, m.durationMs);
+  else if (m.type === 'observe') void observe(m.endpoints, m.path, m.format);
   else if (m.type === 'count-start') {
     counting = true;
     count = 0;
-    reply({ type: 'count', count, firstAt, lastAt });
-  } else if (m.type === 'count-get') reply({ type: 'count', count, firstAt, lastAt });
+    stored = 0;
+    reply({ type: 'count', count, firstAt, lastAt, stored });
+  } else if (m.type === 'count-get') reply({ type: 'count', count, firstAt, lastAt, stored });
 });
 
 const stop = async (): Promise<void> => {

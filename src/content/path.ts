@@ -11,6 +11,19 @@ const KEYS = ['objectId', 'instanceId', 'resourceId', 'resourceInstanceId'] as c
  * else (non-numeric segments, ids out of range, more than four levels).
  */
 export function parsePath(text: string): LwM2mPath {
+  // Hot: every request and notification parses its path. Valid paths are remembered (bounded);
+  // callers get their own copy, as before.
+  const known = PARSED.get(text);
+  if (known !== undefined) return { ...known };
+  const parsed = parseUncached(text);
+  if (PARSED.size < MAX_PARSED) PARSED.set(text, parsed);
+  return { ...parsed };
+}
+
+const PARSED = new Map<string, Readonly<LwM2mPath>>();
+const MAX_PARSED = 10_000;
+
+function parseUncached(text: string): LwM2mPath {
   const trimmed = text.replace(/^\/+/, '').replace(/\/+$/, '');
   if (trimmed === '') return {};
   const parts = trimmed.split('/');
@@ -32,8 +45,14 @@ export function fromSegments(parts: readonly string[], original = parts.join('/'
 }
 
 export function formatPath(path: LwM2mPath): string {
-  const parts = segments(path);
-  return parts.length === 0 ? '/' : `/${parts.join('/')}`;
+  // Same result as "/" + segments(path).join("/"), without the intermediate array (hot path).
+  if (path.objectId === undefined) return '/';
+  let out = `/${path.objectId}`;
+  if (path.instanceId === undefined) return out;
+  out += `/${path.instanceId}`;
+  if (path.resourceId === undefined) return out;
+  out += `/${path.resourceId}`;
+  return path.resourceInstanceId === undefined ? out : `${out}/${path.resourceInstanceId}`;
 }
 
 /** The ids of a path, outermost first. */
@@ -49,8 +68,13 @@ export function segments(path: LwM2mPath): number[] {
 
 export type PathLevel = 'root' | 'object' | 'instance' | 'resource' | 'resourceInstance';
 
+const LEVELS = ['root', 'object', 'instance', 'resource', 'resourceInstance'] as const;
+
 export function pathLevel(path: LwM2mPath): PathLevel {
-  return (['root', 'object', 'instance', 'resource', 'resourceInstance'] as const)[segments(path).length]!;
+  if (path.objectId === undefined) return LEVELS[0];
+  if (path.instanceId === undefined) return LEVELS[1];
+  if (path.resourceId === undefined) return LEVELS[2];
+  return path.resourceInstanceId === undefined ? LEVELS[3] : LEVELS[4];
 }
 
 /** Builds a path from ids, outermost first. */

@@ -67,8 +67,9 @@ function resolve(records: readonly SenmlRecord[], ctx: CodecContext, basePath?: 
 }
 
 function recordValue(r: SenmlRecord, path: LwM2mPath, ctx: CodecContext): LwM2mValue | undefined {
+  // Hot (every notification): count the value fields without building an array.
+  const present = (r.v !== undefined ? 1 : 0) + (r.vs !== undefined ? 1 : 0) + (r.vb !== undefined ? 1 : 0) + (r.vd !== undefined ? 1 : 0) + (r.vlo !== undefined ? 1 : 0);
   const where = `SenML ${formatPath(path)}`;
-  const present = [r.v, r.vs, r.vb, r.vd, r.vlo].filter((x) => x !== undefined).length;
   if (present > 1) throw badPayload(`${where}: more than one value field`);
   const type = modelTypeAt(path, ctx);
   if (r.v !== undefined) return numberToValue(r.v, type, where);
@@ -99,8 +100,9 @@ export function recordsToValues(records: readonly SenmlRecord[], ctx: CodecConte
       if (type !== undefined && type !== 'none') throw badPayload(`SenML record for ${formatPath(path)} has no value`);
       value = { type: 'none', value: null };
     }
-    const key = `${formatPath(path)}@${time ?? ''}`;
-    if (seen.has(key)) throw badPayload(`SenML pack holds ${formatPath(path)} twice for the same time`);
+    const formatted = formatPath(path);
+    const key = `${formatted}@${time ?? ''}`;
+    if (seen.has(key)) throw badPayload(`SenML pack holds ${formatted} twice for the same time`);
     seen.add(key);
     const out: TimestampedValue = { path, value };
     if (time !== undefined) out.time = time;

@@ -91,11 +91,13 @@ export class LevelObjectStore implements ObjectStore {
       let slot = device.slot(pk);
       if (slot < 0) slot = device.add(this.#intern(pk));
       const base = epKey + SEP + pk;
+      // Encoded once for both puts: the same text the sublevels' json encoding would write.
+      const json = JSON.stringify(v);
       if (v.time >= device.latestTime(slot)) {
         device.setLatestTime(slot, v.time);
-        ops.push({ type: 'put', sublevel: this.#latest, key: base, value: v });
+        ops.push({ type: 'put', sublevel: this.#latest, key: base, value: json, valueEncoding: 'utf8' });
       }
-      ops.push({ type: 'put', sublevel: this.#hist, key: base + SEP + timeKey(v.time) + SEP + this.#tiebreak(), value: v });
+      ops.push({ type: 'put', sublevel: this.#hist, key: base + SEP + timeKey(v.time) + SEP + this.#tiebreak(), value: json, valueEncoding: 'utf8' });
       if (device.addCount(slot, 1) > this.#retention.maxEntries + this.#slack && !this.#trimming.has(base)) {
         this.#trimming.add(base);
         toTrim.push([device, epKey, pk]);
@@ -202,7 +204,7 @@ export class LevelObjectStore implements ObjectStore {
       for (const { key, value } of await readRange(this.#latest, range, isStoredValue, this.#logger, 'obj-latest')) {
         device.add(this.#intern(key.slice(epKey.length + 1)), value.time);
       }
-      for await (const key of this.#hist.keys(range)) {
+      for (const key of await this.#hist.keys(range).all()) {
         const pk = key.slice(epKey.length + 1, key.lastIndexOf(SEP, key.lastIndexOf(SEP) - 1));
         let slot = device.slot(pk);
         if (slot < 0) slot = device.add(this.#intern(pk));
@@ -223,8 +225,9 @@ export class LevelObjectStore implements ObjectStore {
       await written;
       const ops: BatchOp[] = [];
       let seen = 0;
-      // Newest first: the first maxEntries keys stay, every older one goes.
-      for await (const key of this.#hist.keys({ gte: base + SEP, lt: base + SEP + HIGH, reverse: true })) {
+      // Newest first: the first maxEntries keys stay, every older one goes. `all()` fetches the
+      // keys in a few native calls instead of one promise per key (this runs every `slack` writes).
+      for (const key of await this.#hist.keys({ gte: base + SEP, lt: base + SEP + HIGH, reverse: true }).all()) {
         if (++seen > this.#retention.maxEntries) ops.push({ type: 'del', sublevel: this.#hist, key });
       }
       if (ops.length > 0) await this.#writer.write(ops);

@@ -42,6 +42,19 @@ export function seqKey(seq: number): string {
  * "/3/0/10" -> "00003/00000/00010". Non-numeric segments are kept as written (escaped).
  */
 export function pathKey(path: string): string {
+  // Every stored value needs its path key, and devices report the same few paths over and
+  // over: remember them (bounded; a pure function of `path`).
+  const known = PATH_KEYS.get(path);
+  if (known !== undefined) return known;
+  const key = pathKeyUncached(path);
+  if (PATH_KEYS.size < MAX_PATH_KEYS) PATH_KEYS.set(path, key);
+  return key;
+}
+
+const PATH_KEYS = new Map<string, string>();
+const MAX_PATH_KEYS = 10_000;
+
+function pathKeyUncached(path: string): string {
   const segments = path.split('/').filter((s) => s.length > 0);
   return keyPart(segments.map((s) => (/^\d{1,5}$/.test(s) ? padNumber(Number(s), 5) : s)).join('/'));
 }
