@@ -16,6 +16,8 @@ export interface ServerEventMap extends RuleEventMap {
   notification: { endpoint: string; token: string; paths: string[]; values: PathValue[]; sequence?: number };
   /** An observation ended by the device (error code) or cancelled. */
   'observation-ended': { endpoint: string; token: string; paths: string[]; reason: string };
+  /** Values a device returned to a Read or Read-Composite (direct or queued). */
+  read: { endpoint: string; values: PathValue[] };
   /** Values a device reported with Send (POST /dp). */
   send: { endpoint: string; values: PathValue[] };
   /** A request for a sleeping device was stored. */

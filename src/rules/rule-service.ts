@@ -63,17 +63,15 @@ export class RuleService {
     const offs = [
       events.on('notification', ({ endpoint, values }) => void e.reported(endpoint, values).catch(log('notification'))),
       events.on('send', ({ endpoint, values }) => void e.reported(endpoint, values).catch(log('send'))),
+      // Read answers, direct or delivered from a sleeping device's queue.
+      events.on('read', ({ endpoint, values }) => void e.reported(endpoint, values).catch(log('read'))),
       events.on('registered', ({ registration }) => {
         void e.registration('registered', registration).catch(log('registered'));
         if (this.#o.autoObserver) void this.#o.autoObserver.observe(registration, e.enabledValueRules()).catch(log('auto-observe'));
       }),
       events.on('deregistered', ({ registration }) => void e.registration('deregistered', registration).catch(log('deregistered'))),
       events.on('expired', ({ registration }) => void e.registration('expired', registration).catch(log('expired'))),
-      events.on('request-result', ({ request, result }) => {
-        e.requestResult(request.id, result.ok, result.code, result.error?.message);
-        // A queued Read's answer is a reported value too.
-        if (request.operation === 'read' && result.ok && result.values) void e.reported(request.endpoint, result.values).catch(log('read result'));
-      }),
+      events.on('request-result', ({ request, result }) => e.requestResult(request.id, result.ok, result.code, result.error?.message)),
     ];
     return () => offs.forEach((off) => off());
   }

@@ -130,6 +130,7 @@ export interface LatestValues {
 export interface RuleInputEvents {
   on(name: 'notification', fn: (e: { endpoint: string; values: PathValue[] }) => void): () => void;
   on(name: 'send', fn: (e: { endpoint: string; values: PathValue[] }) => void): () => void;
+  on(name: 'read', fn: (e: { endpoint: string; values: PathValue[] }) => void): () => void;
   on(name: 'registered' | 'deregistered' | 'expired', fn: (e: { registration: Registration }) => void): () => void;
   on(name: 'request-result', fn: (e: { request: QueuedRequest; result: OperationResult }) => void): () => void;
 }

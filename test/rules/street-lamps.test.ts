@@ -156,3 +156,23 @@ test('a rule added later observes registered devices (attributes first), and a S
   await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on again');
   t.is(h.events.of('rule-fired').length, fired + 1);
 });
+
+test('a value read from a device triggers rules like a notification does', async (t) => {
+  const h = await rulesHarness();
+  t.teardown(() => h.stop());
+  const sensor = await h.t.device({ endpoint: 'presence-9' });
+  const lamp = await h.t.device({ endpoint: 'lamp-9' });
+  await h.rules.service.put('porch-9', { when: 'presence-9:/3302/*/5500', if: 'value == true', then: [{ write: 'lamp-9:/3311/0/5850', value: true }] });
+  await eventually(() => observing(sensor, PRESENCE), 5000, 'observed after the rule was added');
+  sensor.setValue(PRESENCE, on);
+  await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on after the notification');
+  lamp.setValue(LAMP, { type: 'boolean', value: false });
+  await settled(() => h.events.of('rule-fired').length);
+  const fired = h.events.of('rule-fired').length;
+  // The value did not change, so the device sends no notification: only the Read reports it.
+  const read = await h.t.server.dispatcher.submit('presence-9', { op: 'read', path: PRESENCE });
+  t.true(!read.queued && read.result.ok);
+  await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on again after the read');
+  t.is(h.events.of('rule-fired').length, fired + 1);
+  t.is(sensor.requests.filter((r) => r.method === 'GET' && r.path === PRESENCE && r.observe === undefined).length, 1, 'one plain Read');
+});

@@ -5,7 +5,7 @@ import { EventJournal, type JournalEvent } from '../../ops/event-journal.js';
 import { deviceJson } from '../device-json.js';
 
 /** Bus events the stream carries. */
-export const STREAMED: readonly ServerEventName[] = ['registered', 'updated', 'deregistered', 'expired', 'notification', 'observation-ended', 'send', 'request-queued', 'request-result', 'bootstrap', 'quarantine', 'throttle', 'rule-fired', 'rule-loop', 'rule-action-result'];
+export const STREAMED: readonly ServerEventName[] = ['registered', 'updated', 'deregistered', 'expired', 'notification', 'observation-ended', 'read', 'send', 'request-queued', 'request-result', 'bootstrap', 'quarantine', 'throttle', 'rule-fired', 'rule-loop', 'rule-action-result'];
 /** Published straight into the journal by the operations layer and the bootstrap server. */
 export const JOURNAL_ONLY = [] as const;
 export const STREAM_TYPES: readonly string[] = [...STREAMED, ...JOURNAL_ONLY];

@@ -87,9 +87,10 @@ export class DeviceManager {
     }
   }
 
-  /** Values the server learned (read results, accepted writes) go to the object store. */
+  /** Values the server learned (read results, accepted writes) go to the object store; read
+   * results are also emitted (`read`), so rules can trigger on them. */
   async #learn(reg: Registration, op: SimpleOperation, result: OperationResult): Promise<void> {
-    if (!result.ok || !this.#o.objectStore) return;
+    if (!result.ok) return;
     let values: PathValue[] | undefined;
     let source: ValueSource = 'read';
     if (result.values) values = result.values;
@@ -98,7 +99,8 @@ export class DeviceManager {
       source = 'write';
     }
     if (!values || values.length === 0) return;
-    await storeValues(this.#o.objectStore, reg.endpoint, values, source, this.#clock.now());
+    if (this.#o.objectStore) await storeValues(this.#o.objectStore, reg.endpoint, values, source, this.#clock.now());
+    if (source === 'read') this.#o.events.emit('read', { endpoint: reg.endpoint, values });
   }
 }
 
