@@ -12,6 +12,12 @@ interface Bench {
 const BENCHES: Bench[] = [
   { name: 'content formats (encode/decode a Device instance)', load: () => import('./content-formats.js') },
   { name: 'object store (values ingested, query latency)', load: () => import('./object-store.js') },
+  { name: 'DTLS (PSK handshakes/s, requests over DTLS vs plain UDP, memory per idle session)', load: () => import('./dtls.js') },
+  { name: 'registrations (Register durable in LevelDB, Update, De-register /s vs the UDP ceiling; lwm2m-node-lib peer)', load: () => import('./registrations.js') },
+  { name: 'memory (heap and RSS per registered device at 10,000 and 100,000)', load: () => import('./memory.js') },
+  { name: 'restart (reload 100,000 registrations and observations)', load: () => import('./restart.js') },
+  { name: 'rules (notification to lamp latency, evaluations/s)', load: () => import('./rules.js') },
+  { name: 'device management (reads, notifications, UDP ceiling)', load: () => import('./management.js') },
 ];
 
 const only = process.argv.slice(2);

@@ -22,6 +22,8 @@ export interface DirectionKeys {
   fixedIv: Buffer;
   /** CCM_8 contexts, made on first use (a session that never sends holds none). */
   ccm?: Ccm8;
+  /** Used since it last went round the hot set (CLOCK second chance). */
+  ccmUsed?: boolean;
 }
 
 export interface RecordHeaderFields {
@@ -63,21 +65,34 @@ export function deriveKeys(suite: CipherSuite, master: Buffer, clientRandom: Buf
  * record cost before). 1024 keys = 512 busy sessions, at most ~4 MB.
  */
 export const MAX_HOT_KEYS = 1024;
-/** Insertion order is recency order: re-inserted on every use. */
+/**
+ * Keys holding contexts, oldest first. Approximate LRU by the CLOCK rule: a use only sets a
+ * flag (re-ordering a Set on every record cost ~1 µs); eviction gives flagged keys a second
+ * round and takes the first unflagged one.
+ */
 const hot = new Set<DirectionKeys>();
 
 function ccmFor(keys: DirectionKeys): Ccm8 {
   const c = keys.ccm;
   if (c) {
-    hot.delete(keys);
-    hot.add(keys);
+    keys.ccmUsed = true;
     return c;
   }
   const made = (keys.ccm = new Ccm8(keys.encKey));
+  keys.ccmUsed = false;
   hot.add(keys);
-  if (hot.size > MAX_HOT_KEYS) {
+  // At most two rounds: after the first every flag is clear.
+  for (let turns = 2 * hot.size; hot.size > MAX_HOT_KEYS && turns > 0; turns--) {
     const oldest = hot.values().next().value;
-    if (oldest) releaseCcm(oldest);
+    if (!oldest) break;
+    hot.delete(oldest);
+    if (oldest === keys || oldest.ccmUsed) {
+      // The key being served stays; a used one gets a second round.
+      oldest.ccmUsed = false;
+      hot.add(oldest);
+    } else {
+      releaseCcm(oldest);
+    }
   }
   return made;
 }

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { Ccm8 } from '../../src/dtls/ccm8.js';
+import { hotCcmKeys, MAX_HOT_KEYS, protect, unprotect, type DirectionKeys } from '../../src/dtls/record-protection.js';
 
 /** The reference: OpenSSL's AES-128-CCM through node:crypto, one context per message. */
 function reference(key: Buffer, nonce: Buffer, aad: Buffer, plain: Buffer): Buffer {
@@ -64,4 +65,26 @@ test('Ccm8 matches OpenSSL for a 16 KB record (many blocks, 3-byte length field)
   const aad = randomBytes(13);
   const plain = randomBytes(16384);
   t.deepEqual(new Ccm8(key).seal(nonce, aad, plain), reference(key, nonce, aad, plain));
+});
+
+test('at most MAX_HOT_KEYS keys hold cipher contexts; a key that lost them still seals and opens, and busy keys are kept', (t) => {
+  const header = { type: 23, version: 0xfefd, epoch: 1, seq: 7 };
+  const newKeys = (): DirectionKeys => ({ cipher: 'aes128_ccm8', encKey: randomBytes(16), macKey: Buffer.alloc(0), fixedIv: randomBytes(4) });
+  const busy = newKeys();
+  const all = Array.from({ length: MAX_HOT_KEYS + 50 }, newKeys);
+  const roundTrip = (k: DirectionKeys): void => {
+    const rec = protect(k, header, Buffer.from('data'), 23);
+    t.deepEqual(unprotect(k, header, rec)?.content, Buffer.from('data'));
+  };
+  for (const k of all) {
+    roundTrip(k);
+    roundTrip(busy); // used all the time: never the one evicted
+  }
+  t.true(hotCcmKeys() <= MAX_HOT_KEYS, `${hotCcmKeys()} hot keys`);
+  t.truthy(busy.ccm, 'the busy key kept its contexts');
+  const evicted = all.filter((k) => k.ccm === undefined);
+  t.true(evicted.length >= 50);
+  roundTrip(evicted[0]!);
+  t.truthy(evicted[0]!.ccm);
+  t.true(hotCcmKeys() <= MAX_HOT_KEYS);
 });

@@ -157,6 +157,9 @@ export class PskTestClient {
   }
 
   close(): void {
+    // Give the CCM_8 contexts back (process-wide hot set, see record-protection.ts).
+    this.#reader?.releaseCrypto();
+    this.#writer.releaseCrypto();
     try {
       this.#socket.close();
     } catch {
