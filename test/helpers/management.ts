@@ -144,8 +144,12 @@ export async function openEvents(url: string, token: string): Promise<EventStrea
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value (bounded). */
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<NonNullable<T>> {
+/**
+ * Polls `fn` until it returns a truthy value (bounded). The default bound covers two CoAP
+ * retransmissions (RFC 7252: 2-3 s, then twice that), so a datagram the kernel dropped while
+ * the machine is busy does not fail a test whose outcome is still right.
+ */
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

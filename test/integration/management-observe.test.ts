@@ -96,7 +96,7 @@ test('Observe across a server restart (LevelDB): notifications after the restart
   const observesBefore = d.requests.filter((r) => r.observe === 0).length;
   d.observations.clear();
   await d.register();
-  await eventually(() => d.observations.size === 1, 5000, 're-observation');
+  await eventually(() => d.observations.size === 1, 15_000, 're-observation');
   t.is(d.requests.filter((r) => r.observe === 0).length, observesBefore + 1);
   d.setValue('/3303/0/5700', temp(28));
   await eventually(async () => {

@@ -47,12 +47,12 @@ test('a presence notification turns on the lamps of its street; a sleeping lamp 
   const sleeper = await h.t.device({ endpoint: 'lamp-3', queueMode: true });
   sleeper.sleep();
   // The server observed the trigger path by itself when the sensor registered.
-  await eventually(() => observing(sensor, PRESENCE), 5000, 'auto-observe of the presence resource');
+  await eventually(() => observing(sensor, PRESENCE), 15_000, 'auto-observe of the presence resource');
   t.false(observing(lamps[0]!, PRESENCE), 'a lamp is not a presence sensor of the rule');
   await sleep(400); // the sleeper's awake window (300 ms) has passed
 
   sensor.setValue(PRESENCE, on);
-  const fired = await eventually(() => h.events.of('rule-fired')[0], 5000, 'rule-fired');
+  const fired = await eventually(() => h.events.of('rule-fired')[0], 15_000, 'rule-fired');
   t.deepEqual(fired.chain, ['street-lights']);
   t.is(fired.trigger.endpoint, 'presence-1');
   const byTarget = Object.fromEntries(fired.actions.map((a) => [a.target, a.status]));
@@ -65,8 +65,8 @@ test('a presence notification turns on the lamps of its street; a sleeping lamp 
   t.is(lampWrites(sleeper), 0, 'the sleeping lamp got nothing yet');
 
   await sleeper.wake();
-  await eventually(() => sleeper.value(LAMP)?.value === true, 5000, 'the sleeping lamp switched on after waking');
-  const result = await eventually(() => h.events.of('rule-action-result')[0], 5000, 'rule-action-result');
+  await eventually(() => sleeper.value(LAMP)?.value === true, 15_000, 'the sleeping lamp switched on after waking');
+  const result = await eventually(() => h.events.of('rule-action-result')[0], 15_000, 'rule-action-result');
   t.like(result, { rule: 'street-lights', endpoint: 'lamp-3', ok: true });
   t.true(h.audit.entries.some((e) => e.action === 'rule.fired' && e.target === 'street-lights'));
   t.true(h.audit.entries.some((e) => e.action === 'rule.action-result' && e.target === 'street-lights'));
@@ -81,14 +81,14 @@ test('two rules writing each other\'s lamp are cut at the maximum depth and the 
   await h.rules.service.put('b-to-a', { when: `lamp-b:${dim}`, then: [{ write: `lamp-a:${dim}`, value: '{{value}}' }] });
   const a = await h.t.device({ endpoint: 'lamp-a' });
   const b = await h.t.device({ endpoint: 'lamp-b' });
-  await eventually(() => observing(a, dim) && observing(b, dim), 5000, 'both observed');
+  await eventually(() => observing(a, dim) && observing(b, dim), 15_000, 'both observed');
   // The first answers of the observations are reports too: let the chains they start run out.
   await settled(() => h.events.emitted.length);
   await sleep(1600); // past the causation window: the next change is the device's own
   const before = h.events.of('rule-fired').length;
   const loopsBefore = h.events.of('rule-loop').length;
   a.setValue(dim, { type: 'integer', value: 42 });
-  const loop = await eventually(() => h.events.of('rule-loop')[loopsBefore], 5000, 'rule-loop');
+  const loop = await eventually(() => h.events.of('rule-loop')[loopsBefore], 15_000, 'rule-loop');
   t.is(loop.chain.length, 5);
   t.deepEqual(loop.chain.slice(0, 4), ['a-to-b', 'b-to-a', 'a-to-b', 'b-to-a']);
   t.is(loop.maxDepth, 4);
@@ -125,10 +125,10 @@ test('rules survive a restart (LevelDB) and still fire', async (t) => {
   h.tags.set('lamp-9', { 'lamp-street': '5' });
   const sensor = await h.t.device({ endpoint: 'presence-9' });
   const lamp = await h.t.device({ endpoint: 'lamp-9' });
-  await eventually(() => observing(sensor, PRESENCE), 5000, 'auto-observe after restart');
+  await eventually(() => observing(sensor, PRESENCE), 15_000, 'auto-observe after restart');
   sensor.setValue(PRESENCE, on);
-  await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on after restart');
-  await eventually(() => h.events.of('rule-fired').length >= 1, 5000, 'rule-fired');
+  await eventually(() => lamp.value(LAMP)?.value === true, 15_000, 'lamp on after restart');
+  await eventually(() => h.events.of('rule-fired').length >= 1, 15_000, 'rule-fired');
   await sleep(200);
   t.deepEqual(new Set(h.events.of('rule-fired').map((e) => e.rule)), new Set(['street-lights']), 'the disabled rule never fired (the first observe answer is false)');
 });
@@ -139,21 +139,21 @@ test('a rule added later observes registered devices (attributes first), and a S
   const sensor = await h.t.device({ endpoint: 'presence-5' });
   const lamp = await h.t.device({ endpoint: 'lamp-5' });
   await h.rules.service.put('porch', { when: 'presence-5:/3302/*/5500', if: 'value == true', observe: { pmin: 1 }, then: [{ write: 'lamp-5:/3311/0/5850', value: true }] });
-  await eventually(() => observing(sensor, PRESENCE), 5000, 'observe after the rule was added');
+  await eventually(() => observing(sensor, PRESENCE), 15_000, 'observe after the rule was added');
   const attrs = sensor.requests.findIndex((r) => r.method === 'PUT' && r.path === PRESENCE && r.query.includes('pmin=1'));
   const obs = sensor.requests.findIndex((r) => r.method === 'GET' && r.path === PRESENCE && r.observe === 0);
   t.true(attrs >= 0 && attrs < obs, 'write-attributes before observe');
   t.false(observing(lamp, PRESENCE), 'only the rule\'s devices are observed');
   sensor.setValue(PRESENCE, on);
-  await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on');
+  await eventually(() => lamp.value(LAMP)?.value === true, 15_000, 'lamp on');
   lamp.setValue(LAMP, { type: 'boolean', value: false });
   await sleep(100);
   const fired = h.events.of('rule-fired').length;
   // Send (LwM2M 1.1 §6.4.6): the value did not change, so no notification goes out, only the Send.
   const answer = await sensor.send([PRESENCE]);
   t.is(answer.code, '2.04');
-  await eventually(() => h.events.of('rule-fired').length > fired, 5000, 'a Send fires the rule');
-  await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on again');
+  await eventually(() => h.events.of('rule-fired').length > fired, 15_000, 'a Send fires the rule');
+  await eventually(() => lamp.value(LAMP)?.value === true, 15_000, 'lamp on again');
   t.is(h.events.of('rule-fired').length, fired + 1);
 });
 
@@ -163,16 +163,16 @@ test('a value read from a device triggers rules like a notification does', async
   const sensor = await h.t.device({ endpoint: 'presence-9' });
   const lamp = await h.t.device({ endpoint: 'lamp-9' });
   await h.rules.service.put('porch-9', { when: 'presence-9:/3302/*/5500', if: 'value == true', then: [{ write: 'lamp-9:/3311/0/5850', value: true }] });
-  await eventually(() => observing(sensor, PRESENCE), 5000, 'observed after the rule was added');
+  await eventually(() => observing(sensor, PRESENCE), 15_000, 'observed after the rule was added');
   sensor.setValue(PRESENCE, on);
-  await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on after the notification');
+  await eventually(() => lamp.value(LAMP)?.value === true, 15_000, 'lamp on after the notification');
   lamp.setValue(LAMP, { type: 'boolean', value: false });
   await settled(() => h.events.of('rule-fired').length);
   const fired = h.events.of('rule-fired').length;
   // The value did not change, so the device sends no notification: only the Read reports it.
   const read = await h.t.server.dispatcher.submit('presence-9', { op: 'read', path: PRESENCE });
   t.true(!read.queued && read.result.ok);
-  await eventually(() => lamp.value(LAMP)?.value === true, 5000, 'lamp on again after the read');
+  await eventually(() => lamp.value(LAMP)?.value === true, 15_000, 'lamp on again after the read');
   t.is(h.events.of('rule-fired').length, fired + 1);
   t.is(sensor.requests.filter((r) => r.method === 'GET' && r.path === PRESENCE && r.observe === undefined).length, 1, 'one plain Read');
 });
