@@ -27,24 +27,28 @@ export function followEvents(target: ApiTarget, filter: { ep?: string; type?: st
       throw new CliError(`cannot follow events at ${target.url}: ${(e as Error).message}`);
     }
     if (!res.ok || !res.body) throw new CliError(`the event stream answered HTTP ${res.status}`);
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const ev = parseSseBlock(block);
-          if (ev) yield ev;
-        }
-      }
+      yield* sseEvents(res.body);
     } catch (e) {
       if (!abort.signal.aborted) throw e;
     }
   }
   return { events, close: () => abort.abort() };
+}
+
+/** The events of a server-sent-events body, as they arrive (blocks end with a blank line). */
+export async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<StreamEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const ev = parseSseBlock(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+      if (ev) yield ev;
+    }
+  }
 }
 
 /** One SSE block ("id:", "event:", "data:" lines) to an event; comments and empty blocks give undefined. */

@@ -1,5 +1,5 @@
 import { CliError, type ApiTarget } from '../api-client.js';
-import { parseSseBlock, type StreamEvent } from '../event-client.js';
+import { parseSseBlock, sseEvents, type StreamEvent } from '../event-client.js';
 
 export type SseEvent = StreamEvent;
 export { parseSseBlock };
@@ -28,19 +28,10 @@ export async function* followWithResume(target: ApiTarget, query: URLSearchParam
       throw new CliError(`the event stream answered HTTP ${res.status}${text ? `: ${text}` : ''}`);
     }
     failures = 0;
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of res.body) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const ev = parseSseBlock(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-          if (!ev) continue;
-          if (ev.id !== undefined) lastId = ev.id;
-          yield ev;
-        }
+      for await (const ev of sseEvents(res.body)) {
+        if (ev.id !== undefined) lastId = ev.id;
+        yield ev;
       }
     } catch {
       // The connection dropped: reconnect below and resume after the last id seen.
