@@ -43,7 +43,18 @@ const NUMBER_BY_NAME: Record<string, number> = {
 const NAME_BY_NUMBER = new Map<number, string>(Object.entries(NUMBER_BY_NAME).map(([k, v]) => [v, k]));
 
 /** A decoded, validated CoAP message with the options we use already interpreted. */
-export interface CoapMessage {
+/** The options we read and write as unsigned integers (RFC 7252 §5.10, RFC 7641, RFC 7959). */
+export interface NumericOptions {
+  contentFormat?: number;
+  accept?: number;
+  observe?: number;
+  block1?: number;
+  block2?: number;
+  size1?: number;
+  size2?: number;
+}
+
+export interface CoapMessage extends NumericOptions {
   type: MessageType;
   /** class * 32 + detail, e.g. 69 for 2.05. */
   code: number;
@@ -53,13 +64,6 @@ export interface CoapMessage {
   path: string[];
   query: string[];
   locationPath: string[];
-  contentFormat?: number;
-  accept?: number;
-  observe?: number;
-  block1?: number;
-  block2?: number;
-  size1?: number;
-  size2?: number;
   /** First unrecognized critical option (odd number, RFC 7252 §5.4.1), if any. */
   badCritical?: number;
   /** Proxy-Uri or Proxy-Scheme present: we are no proxy (RFC 7252 §5.7.2 → 5.05). */
@@ -190,7 +194,7 @@ export function decode(data: Buffer): CoapMessage {
 }
 
 /** What the encoder needs; option fields mirror CoapMessage. */
-export interface OutgoingMessage {
+export interface OutgoingMessage extends NumericOptions {
   type: MessageType;
   code: number;
   mid: number;
@@ -199,13 +203,6 @@ export interface OutgoingMessage {
   path?: string[];
   query?: string[];
   locationPath?: string[];
-  contentFormat?: number;
-  accept?: number;
-  observe?: number;
-  block1?: number;
-  block2?: number;
-  size1?: number;
-  size2?: number;
   other?: Option[];
 }
 
