@@ -10,6 +10,8 @@ export class RegistrationIndex {
   #byId = new Map<string, Registration>();
   #idByEndpoint = new Map<string, string>();
   #idByAddress = new Map<string, string>();
+  /** Registrations by endpoint, kept until the next change: paging a large fleet sorts once. */
+  #sorted: Registration[] | undefined;
 
   get size(): number {
     return this.#byId.size;
@@ -33,6 +35,7 @@ export class RegistrationIndex {
   put(reg: Registration): Registration | undefined {
     const previous = this.getByEndpoint(reg.endpoint) ?? this.#byId.get(reg.id);
     if (previous) this.delete(previous.id);
+    this.#sorted = undefined;
     this.#byId.set(reg.id, reg);
     this.#idByEndpoint.set(reg.endpoint, reg.id);
     this.#idByAddress.set(peerKey(reg.address), reg.id);
@@ -42,6 +45,7 @@ export class RegistrationIndex {
   delete(id: string): Registration | undefined {
     const reg = this.#byId.get(id);
     if (!reg) return undefined;
+    this.#sorted = undefined;
     this.#byId.delete(id);
     if (this.#idByEndpoint.get(reg.endpoint) === id) this.#idByEndpoint.delete(reg.endpoint);
     const ak = peerKey(reg.address);
@@ -53,8 +57,10 @@ export class RegistrationIndex {
     return this.#byId.values();
   }
 
+  /** All registrations ordered by endpoint (a fresh array; the registrations are shared). */
   sorted(): Registration[] {
-    return [...this.#byId.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+    this.#sorted ??= [...this.#byId.values()].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
+    return [...this.#sorted];
   }
 
   expired(nowMs: number): Registration[] {

@@ -84,6 +84,22 @@ export function registrationStoreSuite(test: TestFn, name: string, factory: () =
     await dispose();
   });
 
+  test(`${name}: list reflects every change made after an earlier list`, async (t) => {
+    const { store, dispose } = await factory();
+    const at = (ep: string, port: number) => registration({ id: `id-${ep}`, endpoint: ep, address: { address: '127.0.0.1', port } });
+    await store.add(at('b', 2));
+    await store.add(at('a', 1));
+    t.deepEqual((await store.list()).map((r) => r.endpoint), ['a', 'b']);
+    await store.add(at('c', 3));
+    await store.remove('id-a');
+    await store.update({ ...at('b', 2), lifetime: 999 });
+    const listed = await store.list();
+    t.deepEqual(listed.map((r) => [r.endpoint, r.lifetime]), [['b', 999], ['c', 60]]);
+    listed.pop();
+    t.is((await store.list()).length, 2, 'a caller changing the returned array changes nothing');
+    await dispose();
+  });
+
   test(`${name}: removeExpired removes exactly the registrations past their lifetime`, async (t) => {
     const { store, dispose } = await factory();
     await store.add(registration({ id: 'old', endpoint: 'old', expiresAt: 1000, address: { address: '127.0.0.1', port: 1 } }));
