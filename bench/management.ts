@@ -1,8 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { LightDevice, RESOURCE } from './management-devices.js';
+import { ask as askChild, forkServer } from './registration-load.js';
 import type { ServerCommand, ServerReply } from './management-server.js';
 
 /**
@@ -38,29 +39,11 @@ export interface ManagementBenchOptions {
   log?: (line: string) => void;
 }
 
-const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
-function forkReady<T extends { type: string }>(file: string): Promise<{ child: ChildProcess; ready: T }> {
-  const child = fork(here(file), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} did not start in 15 s`)), 15_000);
-    child.once('message', (m: T) => {
-      clearTimeout(timer);
-      resolve({ child, ready: m });
-    });
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-}
 
+/** A command to the bench server process and its answer (at most 30 s). */
 function ask(child: ChildProcess, cmd: ServerCommand, timeoutMs = 30_000): Promise<ServerReply> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer to ${cmd.type}`)), timeoutMs);
-    child.once('message', (m: ServerReply) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-    child.send(cmd);
-  });
+  return askChild<ServerReply>(child, cmd, timeoutMs);
 }
 
 /** BENCH_PROF=<dir>: the server process writes one CPU profile per phase there (reads, notify). */
@@ -124,7 +107,7 @@ async function httpReads(url: string, token: string, endpoints: string[], concur
 }
 
 async function echoCeiling(sockets: number, ms: number): Promise<{ ops: number; seconds: number }> {
-  const echo = await forkReady<{ type: 'ready'; port: number }>('./udp-echo.js');
+  const echo = await forkServer<{ type: 'ready'; port: number }>('./udp-echo.js');
   try {
     return await udpCeiling(echo.ready.port, sockets, ms);
   } finally {
@@ -146,7 +129,7 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
   // 3. The ceiling first, while nothing else of ours runs (and again at the end).
   const ceilingBefore = await echoCeiling(n, phaseMs);
 
-  const { child: server, ready } = await forkReady<Extract<ServerReply, { type: 'ready' }>>('./management-server.js');
+  const { child: server, ready } = await forkServer<Extract<ServerReply, { type: 'ready' }>>('./management-server.js');
   const devices: LightDevice[] = [];
   let resender: NodeJS.Timeout | undefined;
   try {

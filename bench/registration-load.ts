@@ -108,11 +108,8 @@ export async function closedLoop(o: { port: number; sockets: number; ms: number;
 
 /** The ceiling: the same closed loops against a Node process that echoes every datagram (bench/udp-echo.ts). */
 export async function udpCeiling(sockets: number, ms: number): Promise<LoadResult> {
-  const child = fork(fileURLToPath(new URL('./udp-echo.js', import.meta.url)), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port));
-    child.once('exit', (c) => reject(new Error(`udp-echo exited with ${c}`)));
-  });
+  const { child, ready } = await forkServer<{ port: number }>('./udp-echo.js');
+  const port = ready.port;
   const payload = registerRequest('ceiling-0')!;
   try {
     return await closedLoop({ port, sockets, ms, make: () => payload, expect: '*' });
