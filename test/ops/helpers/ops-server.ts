@@ -1,3 +1,4 @@
+import { parseSseBlock } from '../../../src/cli/event-client.js';
 /** A full server in memory with the operations layer and its API, on 127.0.0.1 ephemeral ports. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,18 +83,9 @@ export async function openStream(url: string, token: string, o: { query?: string
     buffer += decoder.decode(value, { stream: true });
     let end: number;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
+      const ev = parseSseBlock(buffer.slice(0, end));
       buffer = buffer.slice(end + 2);
-      const ev: Partial<SseEvent> & { lines: string[] } = { lines: [] };
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) continue;
-        const i = line.indexOf(': ');
-        const [k, v] = i < 0 ? [line, ''] : [line.slice(0, i), line.slice(i + 2)];
-        if (k === 'id') ev.id = v;
-        else if (k === 'event') ev.event = v;
-        else if (k === 'data') ev.lines.push(v);
-      }
-      if (ev.lines.length > 0) queue.push({ ...(ev.id !== undefined ? { id: ev.id } : {}), event: ev.event ?? 'message', data: JSON.parse(ev.lines.join('\n')) as Record<string, unknown> });
+      if (ev) queue.push({ ...(ev.id !== undefined ? { id: ev.id } : {}), event: ev.type, data: ev.data as Record<string, unknown> });
     }
     return true;
   };
