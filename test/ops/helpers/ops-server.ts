@@ -1,4 +1,3 @@
-import { parseSseBlock } from '../../../src/cli/event-client.js';
 /** A full server in memory with the operations layer and its API, on 127.0.0.1 ephemeral ports. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +10,7 @@ import { routeRequests } from '../../../src/lwm2m/router.js';
 import { sendRoute } from '../../../src/lwm2m/send/send-route.js';
 import { openOpsLayer, type OpsLayer, type OpsLayerOptions } from '../../../src/ops/ops-layer.js';
 import { startServer, type Lwm2mServer } from '../../../src/server.js';
+import { parseSseBlock } from '../../../src/cli/event-client.js';
 
 export interface OpsServer {
   server: Lwm2mServer;
