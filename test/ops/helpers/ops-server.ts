@@ -3,12 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../../../src/http/api.js';
 import { silentLogger } from '../../../src/log.js';
-import { registrationRoutes } from '../../../src/lwm2m/registration/coap-adapter.js';
-import { routeRequests } from '../../../src/lwm2m/router.js';
-import { sendRoute } from '../../../src/lwm2m/send/send-route.js';
-import { openOpsLayer, type OpsLayer, type OpsLayerOptions } from '../../../src/ops/ops-layer.js';
+import type { Clock } from '../../../src/clock.js';
+import type { ConfigInput } from '../../../src/config.js';
+import type { OpsLayer } from '../../../src/ops/ops-layer.js';
 import { startServer, type Lwm2mServer } from '../../../src/server.js';
 import { parseSseBlock } from '../../../src/cli/event-client.js';
 
@@ -20,45 +18,26 @@ export interface OpsServer {
   token: string;
 }
 
-export async function startOpsServer(t: { teardown(fn: () => Promise<void> | void): void }, o: Partial<Pick<OpsLayerOptions, 'protection' | 'journalCapacity' | 'clock'>> = {}): Promise<OpsServer> {
+/** The server exactly as `lwm2m serve` builds it (operations layer and API included), in memory. */
+export async function startOpsServer(t: { teardown(fn: () => Promise<void> | void): void }, o: { protection?: ConfigInput['protection']; journalCapacity?: number; clock?: Clock } = {}): Promise<OpsServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'lwm2m-ops-'));
-  const server = await startServer({ dataDir, storage: 'memory', coap: { port: 0 }, http: { enabled: false }, logLevel: 'silent' });
-  const ops = await openOpsLayer({
-    storage: 'memory',
-    registrations: server.stores.registrations,
-    events: server.events,
-    adminToken: server.adminToken(),
-    protection: o.protection ?? { enabled: false },
-    ...(o.journalCapacity !== undefined ? { journalCapacity: o.journalCapacity } : {}),
-    ...(o.clock ? { clock: o.clock } : {}),
-    queueDepth: () => server.stores.queue.depth(),
-    coapStats: () => server.coap.stats(),
-    teardown: {
-      deregister: (ep) => server.registrations.deregisterEndpoint(ep),
-      cancelObservations: (ep) => server.observations.removeEndpoint(ep),
-      cancelQueued: (ep) => server.dispatcher.cancelAll(ep),
+  const server = await startServer(
+    {
+      dataDir,
+      storage: 'memory',
+      coap: { port: 0 },
+      http: { port: 0 },
+      logLevel: 'silent',
+      protection: o.protection ?? { enabled: false },
+      ...(o.journalCapacity !== undefined ? { events: { bufferSize: o.journalCapacity } } : {}),
     },
-  });
-  server.registrations.addGuard(ops.guard);
-  const common = { registrations: server.stores.registrations, models: server.models, events: server.events, objectStore: server.stores.objects };
-  server.coap.onRequest(routeRequests([ops.gate, registrationRoutes(server.registrations), sendRoute(common)]));
-  const app = await buildApi({
-    registrations: server.registrations,
-    token: server.adminToken(),
-    logger: silentLogger(),
-    management: { events: server.events, dispatcher: server.dispatcher, observations: server.observations, models: server.models, objectStore: server.stores.objects },
-    ops: ops.api,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const url = typeof addr === 'object' && addr ? `http://127.0.0.1:${addr.port}` : '';
+    { logger: silentLogger(), ...(o.clock ? { clock: o.clock } : {}) },
+  );
   t.teardown(async () => {
-    await app.close();
-    await ops.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
-  return { server, ops, app, url, token: server.adminToken() };
+  return { server, ops: server.ops, app: server.api!, url: server.httpUrl()!, token: server.adminToken() };
 }
 
 export interface SseEvent {
