@@ -118,9 +118,14 @@ export async function udpCeiling(sockets: number, ms: number): Promise<LoadResul
   }
 }
 
+/** Extra node flags for forked bench servers, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile them. */
+function serverNodeArgs(): string[] {
+  return (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+}
+
 /** Forks a bench server process and waits for its first message. */
 export function forkServer<T>(file: string, opts: { env?: NodeJS.ProcessEnv; execArgv?: string[] } = {}): Promise<{ child: ChildProcess; ready: T }> {
-  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { ...process.env, ...opts.env }, execArgv: opts.execArgv ?? [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL(file, import.meta.url)), [], { env: { ...process.env, ...opts.env }, execArgv: [...(opts.execArgv ?? []), ...serverNodeArgs()], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${file} did not start in 60 s`)), 60_000);
     child.once('message', (m: T) => {

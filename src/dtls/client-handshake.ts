@@ -14,7 +14,7 @@
  * its previous flight. Reassembly is bounded (§4.2.3). No resumption and no renegotiation.
  */
 import { createECDH, timingSafeEqual } from 'node:crypto';
-import { pooledRandomBytes } from './random-pool.js';
+import { pooledRandomBytes } from '../random-pool.js';
 import type { Clock } from '../clock.js';
 import { DecodeError, u16, vec8, vec16 } from './byte-reader.js';
 import type { CipherSuite } from './cipher-suites.js';

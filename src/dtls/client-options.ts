@@ -1,7 +1,7 @@
 /**
  * Options of the DTLS client (`connectDtls`), validated once and frozen, like the server's.
  */
-import { pooledRandomBytes } from './random-pool.js';
+import { pooledRandomBytes } from '../random-pool.js';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';

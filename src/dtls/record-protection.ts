@@ -7,7 +7,7 @@
  * or, for tls12_cid records, the RFC 9146 §5 layout over DTLSInnerPlaintext.
  */
 import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from 'node:crypto';
-import { pooledRandomBytes } from './random-pool.js';
+import { pooledRandomBytes } from '../random-pool.js';
 import { ContentType } from './constants.js';
 import type { CipherSuite } from './cipher-suites.js';
 import { keyBlockLength } from './cipher-suites.js';

@@ -11,7 +11,7 @@
  * sockets and the session tables.
  */
 import { timingSafeEqual, type KeyObject } from 'node:crypto';
-import { pooledRandomBytes } from './random-pool.js';
+import { pooledRandomBytes } from '../random-pool.js';
 import type { PeerIdentity } from '../transport/types.js';
 import { serverCertificateMessages, verifyClientCertificate } from './certificate-exchange.js';
 import { checkCertificateVerify } from './certificate-messages.js';

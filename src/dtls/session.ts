@@ -3,7 +3,7 @@
  * identity and, with RFC 9146, the connection IDs. Kept small on purpose (no timers, no
  * handshake state) because a server holds one per device for hours.
  */
-import { pooledRandomBytes } from './random-pool.js';
+import { pooledRandomBytes } from '../random-pool.js';
 import { peerKey, type PeerAddress, type PeerIdentity } from '../transport/types.js';
 import { AlertDescription, AlertLevel, ContentType, HandshakeType } from './constants.js';
 import { parseHandshakeFragments } from './handshake-message.js';

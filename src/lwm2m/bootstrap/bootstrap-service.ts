@@ -4,7 +4,7 @@
  * CoAP endpoint (ARCHITECTURE.md: one socket carries both directions). One live session per
  * endpoint: a device that bootstraps again gets a fresh session and the old one is cancelled.
  */
-import { randomBytes } from 'node:crypto';
+import { pooledRandomHex } from '../../random-pool.js';
 import { systemClock, type Clock } from '../../clock.js';
 import type { CoapEndpoint } from '../../coap/endpoint.js';
 import type { IncomingRequest, OutgoingResponse } from '../../coap/types.js';
@@ -50,7 +50,7 @@ export class BootstrapService {
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
       maxSessions: o.maxSessions ?? 10_000,
       keptSessions: o.keptSessions ?? 200,
-      newId: o.newId ?? (() => randomBytes(6).toString('hex')),
+      newId: o.newId ?? (() => pooledRandomHex(6)),
     };
   }
 

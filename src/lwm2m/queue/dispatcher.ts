@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomHex } from '../../random-pool.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import type { EventBus } from '../../events.js';
 import { silentLogger, type Logger } from '../../log.js';
@@ -70,7 +70,7 @@ export class RequestDispatcher {
     if (reg.queueMode && !this.#o.presence.isAwake(endpoint)) {
       const now = this.#clock.now();
       const request: QueuedRequest = {
-        id: randomBytes(8).toString('hex'),
+        id: pooledRandomHex(8),
         endpoint,
         seq: this.#o.queue.nextSeq(),
         operation: op.op,

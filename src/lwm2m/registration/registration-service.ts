@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomHex } from '../../random-pool.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { Lwm2mError } from '../../errors.js';
 import type { EventBus } from '../../events.js';
@@ -69,7 +69,7 @@ export class RegistrationService {
     this.#graceMs = o.expiryGraceMs ?? 2000;
     this.#sweepMs = o.sweepIntervalMs ?? 1000;
     this.#followAddress = o.followAddressOnUpdate ?? true;
-    this.#newId = o.newId ?? (() => randomBytes(5).toString('hex'));
+    this.#newId = o.newId ?? (() => pooledRandomHex(5));
   }
 
   addGuard(guard: RegistrationGuard): void {
