@@ -7,8 +7,13 @@
  */
 export interface DedupEntry {
   expires: number;
-  /** Undefined while the request is still being handled (a duplicate is then ignored). */
-  reply: Buffer | undefined;
+  /**
+   * The encoded reply as a latin1 string (one byte per char): undefined while the request is
+   * still being handled (a duplicate is then ignored). A string, not a Buffer: entries live for
+   * EXCHANGE_LIFETIME (247 s), one per request, and a small Buffer costs ~200 bytes of heap
+   * (object, ArrayBuffer, backing store) against ~40 for the string.
+   */
+  reply: string | undefined;
 }
 
 /**

@@ -184,7 +184,7 @@ export class CoapEndpoint {
     const seen = this.#dedup.get(dkey, confirmable, now);
     if (seen !== undefined) {
       this.#stats.duplicates++;
-      if (confirmable && seen.reply !== undefined) this.#ml.sendRaw(seen.reply, d.peer);
+      if (confirmable && seen.reply !== undefined) this.#ml.sendRaw(Buffer.from(seen.reply, 'latin1'), d.peer);
       return;
     }
     const entry = this.#dedup.add(dkey, confirmable, now);
@@ -196,7 +196,7 @@ export class CoapEndpoint {
   #ack(d: InboundDatagram, msg: CoapMessage, entry: DedupEntry): void {
     if (msg.type !== CON) return;
     const data = emptyMessage(ACK, msg.mid);
-    entry.reply = data;
+    entry.reply = data.toString('latin1');
     this.#ml.sendRaw(data, d.peer);
   }
 
@@ -241,7 +241,7 @@ export class CoapEndpoint {
 
   #reset(d: InboundDatagram, msg: CoapMessage, entry: DedupEntry): void {
     const rst = emptyMessage(RST, msg.mid);
-    if (msg.type === CON) entry.reply = rst;
+    if (msg.type === CON) entry.reply = rst.toString('latin1');
     this.#stats.resetsSent++;
     this.#ml.sendRaw(rst, d.peer);
   }

@@ -47,7 +47,7 @@ class ServerExchange implements Scheduled {
     if (this.separate) return;
     this.separate = true;
     const ack = emptyMessage(ACK, this.msg.mid);
-    if (this.entry !== undefined) this.entry.reply = ack;
+    if (this.entry !== undefined) this.entry.reply = ack.toString('latin1');
     this.responder.ml.sendRaw(ack, this.d.peer);
   }
 }
@@ -184,7 +184,7 @@ export class Responder {
     const out: OutgoingMessage = { ...reply, type: ACK, mid: msg.mid, token: msg.token };
     if (msg.type === CON && !sx.separate) {
       const data = encode(out);
-      if (sx.entry !== undefined) sx.entry.reply = data;
+      if (sx.entry !== undefined) sx.entry.reply = data.toString('latin1');
       this.ml.sendRaw(data, sx.d.peer);
       return;
     }

@@ -35,14 +35,29 @@ export class EventJournal {
   publish(type: string, data: Record<string, unknown>): JournalEvent {
     const e: JournalEvent = { id: this.#next++, type, at: this.#now(), data };
     if (typeof data.endpoint === 'string') e.endpoint = data.endpoint;
+    return this.#add(e);
+  }
+
+  #add(e: JournalEvent): JournalEvent {
     this.#ring[e.id % this.#capacity] = e;
     for (const l of this.#listeners) l(e);
     return e;
   }
 
-  /** Feeds the named bus events into the journal, shaped by `shape`. Returns an unsubscribe. */
-  follow(bus: EventBus, names: readonly ServerEventName[], shape: (name: ServerEventName, e: unknown) => Record<string, unknown>): () => void {
-    const offs = names.map((name) => bus.on(name, (e) => this.publish(name, shape(name, e))));
+  /**
+   * Feeds the named bus events into the journal, shaped by `shape`. With `endpointOf`, shaping
+   * waits until the event is first read (a stream client, a replay): with nobody listening, a
+   * busy server only files references (shaping every registration into its API form was ~5% of
+   * the CPU under a Register load). Bus events are never changed after they are emitted, so a
+   * late shape is the same as an early one. Returns an unsubscribe.
+   */
+  follow(bus: EventBus, names: readonly ServerEventName[], shape: (name: ServerEventName, e: unknown) => Record<string, unknown>, endpointOf?: (name: ServerEventName, e: unknown) => string | undefined): () => void {
+    const offs = names.map((name) =>
+      bus.on(name, (e) => {
+        if (endpointOf === undefined) this.publish(name, shape(name, e));
+        else this.#add(new LazyEvent(this.#next++, name, this.#now(), endpointOf(name, e), () => shape(name, e)));
+      }),
+    );
     return () => offs.forEach((off) => off());
   }
 
@@ -80,5 +95,35 @@ export class EventJournal {
     const out: JournalEvent[] = [];
     for (let id = from; id <= this.lastId; id++) out.push(this.#ring[id % this.#capacity]!);
     return out;
+  }
+}
+
+/** A journal event whose data is shaped when first read, then kept. */
+class LazyEvent implements JournalEvent {
+  readonly endpoint?: string;
+  #data: Record<string, unknown> | undefined;
+  #shape: (() => Record<string, unknown>) | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly type: string,
+    readonly at: number,
+    endpoint: string | undefined,
+    shape: () => Record<string, unknown>,
+  ) {
+    if (endpoint !== undefined) this.endpoint = endpoint;
+    this.#shape = shape;
+  }
+
+  get data(): Record<string, unknown> {
+    if (this.#data === undefined) {
+      this.#data = this.#shape!();
+      this.#shape = undefined;
+    }
+    return this.#data;
+  }
+
+  toJSON(): JournalEvent {
+    return { id: this.id, type: this.type, ...(this.endpoint !== undefined ? { endpoint: this.endpoint } : {}), at: this.at, data: this.data };
   }
 }

@@ -41,10 +41,25 @@ export interface QuarantineServiceOptions {
   onEvent?: (e: QuarantineEvent) => void;
 }
 
-/** The identities a device was last seen with, remembered so a quarantine can bind them. */
+/**
+ * The identities a device was last seen with, remembered so a quarantine can bind them. Small
+ * arrays, newest last, not Sets: one record per device, and two Sets cost ~560 bytes of heap
+ * where two one-element arrays cost ~60.
+ */
 interface Seen {
-  identities: Set<string>;
-  addresses: Set<string>;
+  identities: string[];
+  addresses: string[];
+}
+
+/** How many addresses and identities a device keeps: a device roaming through many keeps its latest few. */
+const SEEN_PER_DEVICE = 8;
+
+function remember(list: string[], key: string): void {
+  const at = list.indexOf(key);
+  if (at === list.length - 1 && at >= 0) return;
+  if (at >= 0) list.splice(at, 1);
+  list.push(key);
+  if (list.length > SEEN_PER_DEVICE) list.shift();
 }
 
 const MAX_REMEMBERED = 100_000;
@@ -76,13 +91,11 @@ export class QuarantineService {
     let s = this.#seen.get(endpoint);
     if (!s) {
       if (this.#seen.size >= MAX_REMEMBERED) this.#seen.delete(this.#seen.keys().next().value as string);
-      s = { identities: new Set(), addresses: new Set() };
+      s = { identities: [], addresses: [] };
       this.#seen.set(endpoint, s);
     }
-    s.addresses.add(peerKey(address));
-    if (identity) s.identities.add(identityKey(identity));
-    // Bounded: a device roaming through many addresses keeps only its latest few.
-    for (const set of [s.addresses, s.identities]) while (set.size > 8) set.delete(set.values().next().value as string);
+    remember(s.addresses, peerKey(address));
+    if (identity) remember(s.identities, identityKey(identity));
   }
 
   async quarantine(endpoint: string, o: { reason?: string; by: Actor }): Promise<QuarantineRecord> {

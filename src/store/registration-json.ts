@@ -1,5 +1,5 @@
 import type { PeerIdentity } from '../transport/types.js';
-import type { Registration } from './types.js';
+import type { ObjectLink, Registration } from './types.js';
 
 /** A registration as stored in LevelDB: JSON-safe (raw public keys as base64). */
 export type StoredRegistration = Omit<Registration, 'identity'> & { identity?: StoredIdentity };
@@ -17,8 +17,38 @@ export function toStored(reg: Registration): StoredRegistration {
 
 export function fromStored(s: StoredRegistration): Registration {
   const { identity, ...rest } = s;
+  rest.objectLinks = internObjectLinks(rest.objectLinks);
+  rest.supportedFormats = internFormats(rest.supportedFormats);
   if (!identity) return rest;
   return { ...rest, identity: identityFromStored(identity) };
+}
+
+/*
+ * Registrations loaded at start share their object links and format lists: a fleet runs a
+ * handful of firmware images, and one copy per device of nine link objects is ~1 KB each
+ * (the registration interface shares its parses the same way). Frozen: replace, never change.
+ */
+const INTERN_MAX = 4096;
+const linkLists = new Map<string, ObjectLink[]>();
+const formatLists = new Map<string, number[]>();
+
+function internObjectLinks(links: ObjectLink[]): ObjectLink[] {
+  let key = '';
+  for (const l of links) key += `${l.path};${l.version ?? ''},`;
+  return intern(linkLists, key, () => Object.freeze(links.map((l) => Object.freeze({ ...l }))) as ObjectLink[]);
+}
+
+function internFormats(formats: number[]): number[] {
+  return intern(formatLists, formats.join(','), () => Object.freeze([...formats]) as number[]);
+}
+
+function intern<T>(map: Map<string, T>, key: string, make: () => T): T {
+  const hit = map.get(key);
+  if (hit !== undefined) return hit;
+  const value = make();
+  if (map.size >= INTERN_MAX) map.clear();
+  map.set(key, value);
+  return value;
 }
 
 function identityToStored(i: PeerIdentity): StoredIdentity {

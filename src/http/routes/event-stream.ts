@@ -25,10 +25,17 @@ export function eventData<K extends ServerEventName>(name: K, e: ServerEventMap[
   return e as Record<string, unknown>;
 }
 
+/** The endpoint an event is about (what the stream filters on), without shaping it. */
+export function eventEndpoint(_name: ServerEventName, e: unknown): string | undefined {
+  const o = e as { registration?: { endpoint?: unknown }; request?: { endpoint?: unknown }; endpoint?: unknown };
+  const ep = o.registration?.endpoint ?? o.request?.endpoint ?? o.endpoint;
+  return typeof ep === 'string' ? ep : undefined;
+}
+
 /** A journal fed by the bus (when the server has not built one itself). */
 export function journalFor(events: EventBus, capacity?: number): EventJournal {
   const journal = new EventJournal(capacity === undefined ? {} : { capacity });
-  journal.follow(events, STREAMED, (name, e) => eventData(name, e as ServerEventMap[typeof name]));
+  journal.follow(events, STREAMED, (name, e) => eventData(name, e as ServerEventMap[typeof name]), eventEndpoint);
   return journal;
 }
 

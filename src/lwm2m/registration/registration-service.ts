@@ -105,7 +105,7 @@ export class RegistrationService {
       rootPath: req.links.rootPath,
       supportedFormats: req.links.supportedFormats,
       objectLinks: req.links.objectLinks,
-      address: { address: req.address.address, port: req.address.port },
+      address: { address: internHost(req.address.address), port: req.address.port },
       transport: req.transport,
       registeredAt: now,
       lastUpdate: now,
@@ -138,7 +138,7 @@ export class RegistrationService {
       next.rootPath = req.links.rootPath;
       if (req.links.supportedFormats.length > 0) next.supportedFormats = req.links.supportedFormats;
     }
-    if (this.#followAddress) next.address = { address: req.address.address, port: req.address.port };
+    if (this.#followAddress) next.address = { address: internHost(req.address.address), port: req.address.port };
     next.expiresAt = now + next.lifetime * 1000;
     const previous = await this.#store.update(next);
     if (!previous) throw new Lwm2mError('LWM2M_ERR_NOT_FOUND', `no registration ${id}`);
@@ -202,4 +202,17 @@ function sameIdentity(a: PeerIdentity, b: PeerIdentity | undefined): boolean {
     case 'x509':
       return a.commonName === (b as typeof a).commonName;
   }
+}
+
+/**
+ * One string per host address: each datagram brings its own copy of the sender's address, and
+ * a fleet behind a few gateways (or all on loopback) would otherwise keep one per registration.
+ */
+const hosts = new Map<string, string>();
+function internHost(address: string): string {
+  const hit = hosts.get(address);
+  if (hit !== undefined) return hit;
+  if (hosts.size >= 4096) hosts.clear();
+  hosts.set(address, address);
+  return address;
 }
