@@ -3,8 +3,8 @@ import dgram from 'node:dgram';
 
 /**
  * The peer for the registration benchmark, in its own process: the `lwm2m-node-lib` server
- * (npm, Telefónica; in-memory registry) on 127.0.0.1, accepting every registration. Resolved
- * from this project or from `LWM2M_PEER_DIR` (a folder where it is installed).
+ * (npm, Telefónica; in-memory registry) on 127.0.0.1, accepting every registration. Loaded
+ * from `LWM2M_PEER_DIR` (a folder where it is installed; see peer-lwm2m-node-lib.ts).
  */
 interface PeerLib {
   server: {

@@ -60,7 +60,10 @@ export async function closedLoop(o: { port: number; sockets: number; ms: number;
   await Promise.all(socks.map((s, si) => new Promise<void>((resolve) => {
     let current = -1;
     // Per socket: the server de-duplicates by (peer, MID) for EXCHANGE_LIFETIME (RFC 7252 §4.5).
-    let mid = 0;
+    // Sockets start at spread-out MIDs, as clients with random initial MIDs (§4.4) would: a
+    // server that keys de-duplication by MID alone (lwm2m-node-lib's CoAP stack) would otherwise
+    // drop the first request of every socket but one and stall that loop.
+    let mid = (si * 2053) & 0xffff;
     let token = Buffer.alloc(4);
     let retry: NodeJS.Timeout | undefined;
     const sendNext = (): void => {

@@ -48,7 +48,7 @@ export class DeviceRouter implements DevicePort {
     return this.#for(peer).observe(peer, req, onNotification);
   }
 
-  attachObservation(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest): void {
+  attachObservation(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest | (() => OutgoingRequest)): void {
     this.#for(peer).attachObservation(peer, token, onNotification, req);
   }
 

@@ -49,14 +49,16 @@ export async function openStores(config: Readonly<ServerConfig>, logger: Logger,
   try {
     const writer = new BatchWriter(db, options.onBatch ? { onBatch: options.onBatch } : {});
     const log = logger.child({ component: 'store' });
-    const stores = {
-      registrations: await LevelRegistrationStore.open(db, writer),
-      observations: await LevelObservationStore.open(db, writer, { logger: log }),
-      queue: await LevelRequestQueueStore.open(db, writer, { logger: log }),
-      objects: await LevelObjectStore.open(db, writer, { retention, logger: log }),
-      security: await LevelSecurityStore.open(db, writer),
-      bootstrapConfigs: await LevelBootstrapConfigStore.open(db, writer, { logger: log }),
-    };
+    // Opened side by side: LevelDB reads run on libuv's threads while JSON is parsed here.
+    const [registrations, observations, queue, objects, security, bootstrapConfigs] = await Promise.all([
+      LevelRegistrationStore.open(db, writer, { logger: log }),
+      LevelObservationStore.open(db, writer, { logger: log }),
+      LevelRequestQueueStore.open(db, writer, { logger: log }),
+      LevelObjectStore.open(db, writer, { retention, logger: log }),
+      LevelSecurityStore.open(db, writer),
+      LevelBootstrapConfigStore.open(db, writer, { logger: log }),
+    ]);
+    const stores = { registrations, observations, queue, objects, security, bootstrapConfigs };
     return {
       ...stores,
       level: { db, writer },

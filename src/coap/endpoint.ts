@@ -83,7 +83,7 @@ export class CoapEndpoint {
   }
 
   /** Re-attaches an observation known from a store (no request is sent). `req` enables Block2 follow-ups and active cancel. */
-  attachObservation(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest): void {
+  attachObservation(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest | (() => OutgoingRequest)): void {
     this.#observer.attach(peer, token, onNotification, req);
   }
 

@@ -11,8 +11,12 @@ export interface ObservationEntry {
   peer: PeerAddress;
   token: Buffer;
   onNotification: NotificationHandler;
-  /** The registering request, for Block2 follow-ups and active cancel; absent after a bare re-attach. */
-  req: OutgoingRequest | undefined;
+  /**
+   * The registering request, for Block2 follow-ups and active cancel; absent after a bare
+   * re-attach. A function when re-attached from the store: built only when needed (a restart
+   * re-attaches every stored observation, and most never need their request).
+   */
+  req: OutgoingRequest | (() => OutgoingRequest) | undefined;
   /** Last accepted Observe sequence number and when it arrived (RFC 7641 §3.4). */
   lastSeq: number;
   lastTime: number;
@@ -72,7 +76,7 @@ export class Observer {
     };
   }
 
-  attach(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest): void {
+  attach(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest | (() => OutgoingRequest)): void {
     this.#add(peer, Buffer.from(token), onNotification, req, -1, 0);
   }
 
@@ -91,7 +95,7 @@ export class Observer {
     const key = tokenKey(peerKey(peer), token);
     const entry = this.entries.get(key);
     this.entries.delete(key);
-    const original = req ?? entry?.req;
+    const original = req ?? (entry ? requestOf(entry) : undefined);
     if (mode === 'passive' || original === undefined) return;
     const { observe: _ignored, ...rest } = original;
     const deregister: OutgoingRequest = { ...rest, method: original.method, observe: 1 };
@@ -128,12 +132,13 @@ export class Observer {
   }
 
   #fetchRest(entry: ObservationEntry, first: CoapMessage, peer: PeerAddress): void {
-    if (entry.req === undefined) {
+    const req = requestOf(entry);
+    if (req === undefined) {
       this.log.warn({ peer }, 'coap: Block2 notification on a re-attached observation without its request; delivering block 0 only');
       this.#emit(entry, toResponse(first, peer, first.payload));
       return;
     }
-    const { observe: _ignored, ...get } = entry.req;
+    const { observe: _ignored, ...get } = req;
     // RFC 7959 §3.4: the rest of a notification is fetched with plain GETs, without Observe.
     this.requester.request(peer, get, undefined, { block2Start: { first } }).then(
       (whole) => {
@@ -156,11 +161,17 @@ export class Observer {
     }
   }
 
-  #add(peer: PeerAddress, token: Buffer, on: NotificationHandler, req: OutgoingRequest | undefined, seq: number, t: number): ObservationEntry {
+  #add(peer: PeerAddress, token: Buffer, on: NotificationHandler, req: ObservationEntry['req'], seq: number, t: number): ObservationEntry {
     const entry: ObservationEntry = { peer: { address: peer.address, port: peer.port }, token, onNotification: on, req, lastSeq: seq, lastTime: t };
     this.entries.set(tokenKey(peerKey(peer), token), entry);
     return entry;
   }
+}
+
+/** The entry's request, built (once) if it was given as a function. */
+function requestOf(entry: ObservationEntry): OutgoingRequest | undefined {
+  if (typeof entry.req === 'function') entry.req = entry.req();
+  return entry.req;
 }
 
 export function toResponse(msg: CoapMessage, peer: PeerAddress, payload: Buffer): IncomingResponse {

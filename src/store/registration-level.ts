@@ -1,7 +1,9 @@
 import { BatchWriter } from './batch-writer.js';
 import { sublevel, type Database, type Sublevel } from './level-db.js';
 import { RegistrationIndex } from './registration-index.js';
-import { fromStored, toStored, type StoredRegistration } from './registration-json.js';
+import { forEachStored } from './level-json.js';
+import { fromStored, isStoredRegistration, toStored } from './registration-json.js';
+import { createLogger, type Logger } from '../log.js';
 import type { Registration, RegistrationStore } from './types.js';
 import type { PeerAddress } from '../transport/types.js';
 
@@ -20,9 +22,10 @@ export class LevelRegistrationStore implements RegistrationStore {
     this.#writer = writer;
   }
 
-  static async open(db: Database, writer = new BatchWriter(db)): Promise<LevelRegistrationStore> {
+  static async open(db: Database, writer = new BatchWriter(db), options: { logger?: Logger } = {}): Promise<LevelRegistrationStore> {
+    const logger = options.logger ?? createLogger();
     const store = new LevelRegistrationStore(db, writer);
-    for await (const value of store.#regs.values()) store.#index.put(fromStored(value as StoredRegistration));
+    await forEachStored(store.#regs, {}, isStoredRegistration, logger, 'reg', (_key, value) => void store.#index.put(fromStored(value)));
     return store;
   }
 

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { MemoryRegistrationStore } from '../../src/store/registration-memory.js';
 import { LevelRegistrationStore } from '../../src/store/registration-level.js';
 import { levelFixture } from '../helpers/level-fixture.js';
-import { openDatabase } from '../../src/store/level-db.js';
+import { openDatabase, sublevel } from '../../src/store/level-db.js';
+import { silentLogger } from '../../src/log.js';
 import { registration, registrationStoreSuite } from '../_suites/registration-store.js';
 
 registrationStoreSuite(test, 'memory', async () => {
@@ -29,6 +30,52 @@ test('level: registrations survive closing and reopening the database', async (t
   store = await LevelRegistrationStore.open(db);
   t.deepEqual((await store.list()).map((r) => r.endpoint), ['ep-1']);
   t.deepEqual(await store.getByAddress({ address: '127.0.0.1', port: 40000 }), registration());
+  await store.close();
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('level: links are stored compactly, read back equal, and shared by registrations with the same list', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-reg-'));
+  let db = await openDatabase(dir);
+  let store = await LevelRegistrationStore.open(db);
+  const objectLinks = [
+    { path: '/1', objectId: 1, version: '1.1' },
+    { path: '/1/0', objectId: 1, instanceId: 0 },
+    { path: '/3303/12', objectId: 3303, instanceId: 12 },
+    { path: '/31024', objectId: 31024, version: '2.0' },
+  ];
+  await store.add(registration({ objectLinks }));
+  await store.add(registration({ id: 'r2', endpoint: 'ep-2', objectLinks, address: { address: '127.0.0.1', port: 2 } }));
+  await store.close();
+  const raw = JSON.parse((await sublevel(db, 'reg').get('r1', { valueEncoding: 'utf8' })) as string) as Record<string, unknown>;
+  t.is(raw.links, '/1;1.1,/1/0,/3303/12,/31024;2.0');
+  t.false('objectLinks' in raw);
+  await db.close();
+
+  db = await openDatabase(dir);
+  store = await LevelRegistrationStore.open(db);
+  const [a, b] = await Promise.all([store.getById('r1'), store.getById('r2')]);
+  t.deepEqual(a?.objectLinks, objectLinks);
+  t.is(a?.objectLinks, b?.objectLinks, 'one shared list');
+  t.true(Object.isFrozen(a?.objectLinks[0]));
+  await store.close();
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('level: records written with links as objects (earlier versions) still load; a damaged record is skipped', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-reg-'));
+  let db = await openDatabase(dir);
+  const old = { ...registration({ id: 'old', endpoint: 'ep-old', objectLinks: [{ path: '/3/0', objectId: 3, instanceId: 0 }] }) };
+  await sublevel(db, 'reg').put('old', old);
+  await sublevel(db, 'reg').put('bad', '{"id":', { valueEncoding: 'utf8' });
+  await sublevel(db, 'reg').put('shape', { id: 'shape' });
+  await db.close();
+  db = await openDatabase(dir);
+  const store = await LevelRegistrationStore.open(db, undefined, { logger: silentLogger() });
+  t.deepEqual(await store.getById('old'), old);
+  t.is(store.size, 1);
   await store.close();
   await db.close();
   await rm(dir, { recursive: true, force: true });

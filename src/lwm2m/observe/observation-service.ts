@@ -163,7 +163,7 @@ export class ObservationService {
     this.#byToken.set(rec.token, rec);
     // The original request lets the CoAP layer fetch the rest of a Block2 notification and
     // send an active cancel for an observation it only knows from the store.
-    this.#o.port.attachObservation(reg.address, Buffer.from(rec.token, 'hex'), (res) => void this.#handle(rec, res), this.#requestFor(rec, reg));
+    this.#o.port.attachObservation(reg.address, Buffer.from(rec.token, 'hex'), (res) => void this.#handle(rec, res), () => this.#requestFor(rec, reg));
   }
 
   #requestFor(rec: ObservationRecord, reg: Registration): OutgoingRequest {
