@@ -4,11 +4,18 @@
  */
 export type Labels = Record<string, string>;
 
+const NEEDS_ESCAPE = /[\\\n"]/;
+
 function escapeLabel(v: string): string {
+  // Counted on every request: most label values need no escaping, so test before replacing.
+  if (!NEEDS_ESCAPE.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
 function labelText(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  if (keys.length === 1) return `{${keys[0]!}="${escapeLabel(labels[keys[0]!]!)}"}`;
   const parts = Object.keys(labels)
     .sort()
     .map((k) => `${k}="${escapeLabel(labels[k]!)}"`);
