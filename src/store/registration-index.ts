@@ -34,6 +34,12 @@ export class RegistrationIndex {
   /** Puts `reg`, replacing any registration with the same id or endpoint. Returns the replaced one. */
   put(reg: Registration): Registration | undefined {
     const previous = this.getByEndpoint(reg.endpoint) ?? this.#byId.get(reg.id);
+    // An Update from where the device was: same id, endpoint and address, only the record changes.
+    if (previous && previous.id === reg.id && previous.endpoint === reg.endpoint && previous.address.port === reg.address.port && previous.address.address === reg.address.address) {
+      this.#sorted = undefined;
+      this.#byId.set(reg.id, reg);
+      return previous;
+    }
     if (previous) this.delete(previous.id);
     this.#sorted = undefined;
     this.#byId.set(reg.id, reg);
