@@ -82,7 +82,7 @@ export class CoapEndpoint {
     return this.#observer.observe(peer, req, onNotification);
   }
 
-  /** Re-attaches an observation known from a store (no request is sent). `req` enables Block2 follow-ups and active cancel. */
+  /** Re-attaches an observation known from a store (no request is sent). `req` enables Block2 follow-ups and active cancel. `token` is kept as given (not copied). */
   attachObservation(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest | (() => OutgoingRequest)): void {
     this.#observer.attach(peer, token, onNotification, req);
   }

@@ -76,8 +76,9 @@ export class Observer {
     };
   }
 
+  /** Takes `token` as it is (callers hand over a buffer of their own: a restart attaches 100,000s). */
   attach(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest | (() => OutgoingRequest)): void {
-    this.#add(peer, Buffer.from(token), onNotification, req, -1, 0);
+    this.#add(peer, token, onNotification, req, -1, 0);
   }
 
   detach(peer: PeerAddress, token: Buffer): boolean {
