@@ -100,7 +100,9 @@ export class BootstrapClient {
     try {
       const query = [`ep=${this.#o.endpoint}`];
       if (this.#o.lwm2mVersion !== '1.0' && this.#o.preferredFormat !== undefined) query.push(`pct=${this.#o.preferredFormat}`);
-      const res = await this.#o.coap.request(this.#o.bootstrapServer, { method: 'POST', path: ['bs'], query });
+      // The deadline covers the Bootstrap-Request too: an absent server would otherwise keep the
+      // client in CoAP retransmission for up to EXCHANGE_LIFETIME (RFC 7252 §4.8.2).
+      const res = await this.#o.coap.request(this.#o.bootstrapServer, { method: 'POST', path: ['bs'], query, timeoutMs });
       if (res.code !== '2.04') throw new Lwm2mError('LWM2M_ERR_DEVICE_ERROR', `Bootstrap-Request answered ${res.code}: ${res.payload.toString('utf8')}`);
       await done;
     } finally {

@@ -1,10 +1,10 @@
 import { CoapEndpoint } from '../coap/endpoint.js';
-import { Lwm2mError } from '../errors.js';
+import { isLwm2mError, Lwm2mError } from '../errors.js';
 import type { ModelLookup } from '../model/types.js';
 import type { PeerAddress } from '../transport/types.js';
 import { UdpTransport } from '../transport/udp.js';
 import { BootstrapClient } from './bootstrap-client.js';
-import { parseServerUri, type ServerUri } from './server-uri.js';
+import { formatHost, localAddressFor, parseServerUri, type ServerUri } from './server-uri.js';
 
 /** What a device learnt from its bootstrap server: where to register, and how. */
 export interface BootstrappedAccount {
@@ -20,7 +20,7 @@ export interface BootstrappedAccount {
  * Request, the server's writes, Bootstrap-Finish; then the first LwM2M server account.
  */
 export async function bootstrapDevice(o: { endpoint: string; bootstrapServer: PeerAddress; models: ModelLookup; host?: string; timeoutMs?: number }): Promise<BootstrappedAccount> {
-  const transport = await UdpTransport.bind({ host: o.host ?? '127.0.0.1', port: 0 });
+  const transport = await UdpTransport.bind({ host: o.host ?? localAddressFor(o.bootstrapServer.address), port: 0 });
   const coap = new CoapEndpoint({ transport });
   try {
     const client = new BootstrapClient({
@@ -29,16 +29,23 @@ export async function bootstrapDevice(o: { endpoint: string; bootstrapServer: Pe
       bootstrapServer: o.bootstrapServer,
       models: o.models,
       lwm2mVersion: '1.1',
-      bootstrapAccount: { instanceId: 0, uri: `coap://${o.bootstrapServer.address}:${o.bootstrapServer.port}` },
+      // An IPv6 literal is bracketed in a URI (RFC 3986 §3.2.2).
+      bootstrapAccount: { instanceId: 0, uri: `coap://${formatHost(o.bootstrapServer.address)}:${o.bootstrapServer.port}` },
     });
-    await client.bootstrap(o.timeoutMs ?? 10_000);
+    try {
+      await client.bootstrap(o.timeoutMs ?? 10_000);
+    } catch (e) {
+      // Say which step failed: a timeout alone would read like the LwM2M server's.
+      const where = `${formatHost(o.bootstrapServer.address)}:${o.bootstrapServer.port}`;
+      throw new Lwm2mError(isLwm2mError(e) ? e.code : 'LWM2M_ERR_DEVICE_ERROR', `bootstrap with ${where} failed: ${(e as Error).message}`, { cause: e });
+    }
     const account = client.accounts().find((a) => !a.bootstrap && a.uri !== '');
-    if (!account) throw new Lwm2mError('LWM2M_ERR_DEVICE_ERROR', `${o.endpoint}: the bootstrap server gave no LwM2M server account`);
+    if (!account) throw new Lwm2mError('LWM2M_ERR_DEVICE_ERROR', 'the bootstrap server gave no LwM2M server account');
     const server = parseServerUri(account.uri);
     const out: BootstrappedAccount = { server };
     if (account.lifetime !== undefined) out.lifetime = account.lifetime;
     if (server.scheme === 'coaps') {
-      if (account.securityMode !== 0) throw new Lwm2mError('LWM2M_ERR_DEVICE_ERROR', `${o.endpoint}: security mode ${account.securityMode} is not supported by the simulator (PSK only)`);
+      if (account.securityMode !== 0) throw new Lwm2mError('LWM2M_ERR_DEVICE_ERROR', `the delivered coaps account has security mode ${account.securityMode}; the simulator does PSK (0) only`);
       out.psk = { identity: account.publicKeyOrIdentity.toString('utf8'), key: account.secretKey };
     }
     return out;

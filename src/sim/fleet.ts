@@ -11,7 +11,8 @@ import { SimulatedDevice, type SimulatedDeviceOptions } from './simulated-device
 export const MAX_FLEET_SIZE = 100_000;
 
 /** Per-device settings that differ from the fleet's (a DTLS transport, a bootstrapped server). */
-export type DevicePreparer = (index: number, endpoint: string) => Promise<Partial<Pick<SimulatedDeviceOptions, 'server' | 'transport' | 'lifetime'>>>;
+export type PreparedDevice = Partial<Pick<SimulatedDeviceOptions, 'server' | 'transport' | 'lifetime' | 'host'>>;
+export type DevicePreparer = (index: number, endpoint: string) => Promise<PreparedDevice>;
 
 export interface FleetProgress {
   registered: number;

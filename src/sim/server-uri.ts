@@ -34,3 +34,25 @@ export function isLoopback(address: string): boolean {
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return isIP(v4) === 4 && v4.startsWith('127.');
 }
+
+/** The host part of a URI for a literal address: IPv6 in brackets (RFC 3986 §3.2.2). */
+export function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/**
+ * The local address a device binds to reach `address`: loopback of the same family for a
+ * loopback server; else the wildcard, since a socket bound to 127.0.0.1 cannot send off the
+ * machine (Linux answers EINVAL), which --allow-remote needs.
+ */
+export function localAddressFor(address: string): string {
+  if (address === '::1') return '::1';
+  // An IPv4-mapped loopback (::ffff:127.x) is reached from an IPv6 socket, not from ::1.
+  if (address.includes(':')) return '::';
+  return isLoopback(address) ? '127.0.0.1' : '0.0.0.0';
+}
+
+/** Refuses a peer off this machine unless allowed: a simulated fleet is a load generator. */
+export function checkTarget(address: string, allowRemote: boolean, what: string): void {
+  if (!allowRemote && !isLoopback(address)) throw new Lwm2mError('LWM2M_ERR_BAD_CONFIG', `${what} ${address} is not a loopback address (pass --allow-remote to simulate against another machine)`);
+}

@@ -1,4 +1,3 @@
-import { connectDtls } from '../dtls/dtls-client.js';
 import { Lwm2mError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -7,9 +6,9 @@ import type { PeerAddress } from '../transport/types.js';
 import type { SimObjectSpec } from './default-objects.js';
 import { Fleet, type FleetProgress } from './fleet.js';
 import { FleetActivity } from './fleet-activity.js';
-import { bootstrapDevice } from './fleet-bootstrap.js';
+import { devicePreparer } from './device-preparation.js';
 import type { SimPskCredential } from './psk-credentials.js';
-import { isLoopback, type ServerUri } from './server-uri.js';
+import { checkTarget, localAddressFor, type ServerUri } from './server-uri.js';
 import type { SimulatedDeviceOptions } from './simulated-device.js';
 
 export interface SimulationOptions {
@@ -55,10 +54,6 @@ export interface SimulationSummary {
   deregistered: number;
 }
 
-function checkTarget(address: string, allowRemote: boolean, what: string): void {
-  if (!allowRemote && !isLoopback(address)) throw new Lwm2mError('LWM2M_ERR_BAD_CONFIG', `${what} ${address} is not a loopback address (pass --allow-remote to simulate against another machine)`);
-}
-
 /**
  * A running fleet for `lwm2m simulate` and the integration tests: brings N devices up (bootstrap,
  * DTLS and Register as configured), keeps them active, and at `stop()` de-registers them and
@@ -84,7 +79,7 @@ export class Simulation {
     if (o.bootstrap) checkTarget(o.bootstrap.address, o.allowRemote, 'bootstrap server');
     if (o.server.scheme === 'coaps' && o.psk === undefined && o.bootstrap === undefined) throw new Lwm2mError('LWM2M_ERR_BAD_CONFIG', 'a coaps:// server needs --psk-from FILE');
     const log = o.logger ?? silentLogger();
-    const host = o.host ?? (o.server.address.address.includes(':') ? '::1' : '127.0.0.1');
+    const host = o.host ?? localAddressFor(o.server.address.address);
     const t0 = Date.now();
     const device: Omit<SimulatedDeviceOptions, 'endpoint' | 'server' | 'models'> = {
       lwm2mVersion: '1.1',
@@ -96,24 +91,15 @@ export class Simulation {
       // Long runs: keep only a few received requests per device (they are for tests).
       maxRecordedRequests: 16,
     };
-    const dtls = async (server: PeerAddress, cred: { identity: string; key: Buffer }): Promise<Pick<SimulatedDeviceOptions, 'server' | 'transport'>> => ({
-      server,
-      transport: await connectDtls({ server, identity: cred.identity, psk: cred.key, localAddress: host, logger: log }),
+    const prepare = devicePreparer({
+      server: o.server,
+      models: o.models,
+      allowRemote: o.allowRemote,
+      logger: log,
+      ...(o.psk ? { psk: o.psk } : {}),
+      ...(o.bootstrap ? { bootstrap: o.bootstrap } : {}),
+      ...(o.host !== undefined ? { host: o.host } : {}),
     });
-    const prepare = async (_i: number, endpoint: string): Promise<Partial<Pick<SimulatedDeviceOptions, 'server' | 'transport' | 'lifetime'>>> => {
-      if (o.bootstrap) {
-        const acc = await bootstrapDevice({ endpoint, bootstrapServer: o.bootstrap, models: o.models, host });
-        checkTarget(acc.server.address.address, o.allowRemote, 'bootstrapped server');
-        const base = acc.lifetime !== undefined ? { lifetime: acc.lifetime } : {};
-        if (acc.server.scheme === 'coap') return { ...base, server: acc.server.address };
-        return { ...base, ...(await dtls(acc.server.address, acc.psk!)) };
-      }
-      if (o.server.scheme === 'coap') return {};
-      const cred = o.psk?.get(endpoint);
-      if (!cred) throw new Lwm2mError('LWM2M_ERR_BAD_CONFIG', `no PSK for ${endpoint} in the credentials file`);
-      return dtls(o.server.address, cred);
-    };
-    const needsPrepare = o.bootstrap !== undefined || o.server.scheme === 'coaps';
     const fleet = await Fleet.start({
       server: o.server.address,
       models: o.models,
@@ -122,7 +108,7 @@ export class Simulation {
       concurrency: o.concurrency,
       device,
       keepGoing: true,
-      ...(needsPrepare ? { prepare } : {}),
+      ...(prepare ? { prepare } : {}),
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.cancelled ? { cancelled: o.cancelled } : {}),
     });

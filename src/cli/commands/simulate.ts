@@ -83,14 +83,21 @@ async function simulate(o: SimulateOptions): Promise<void> {
   if (bootstrap?.scheme === 'coaps') throw new CliError('--bootstrap: only coap:// bootstrap servers are simulated (the delivered LwM2M account may be coaps with PSK)');
   let psk;
   if (o.pskFrom !== undefined) {
+    // With --bootstrap the bootstrap server delivers each device's credentials (Security object /0).
+    if (bootstrap !== undefined) throw new CliError('--psk-from and --bootstrap exclude each other: the bootstrap server delivers the credentials');
+    if (server.scheme !== 'coaps') throw new CliError('--psk-from needs a coaps:// --server');
     let text: string;
     try {
       text = await readFile(o.pskFrom, 'utf8');
     } catch (e) {
       throw new CliError(`--psk-from: cannot read ${o.pskFrom}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    psk = parsePskCredentials(text);
-    if (server.scheme !== 'coaps') throw new CliError('--psk-from needs a coaps:// --server');
+    const creds = parsePskCredentials(text, `--psk-from ${o.pskFrom}`);
+    // Fail before any handshake: a --prefix or --count that does not match the file is a typo,
+    // not a fleet where some devices happen to fail.
+    const missing = Array.from({ length: o.count }, (_, i) => `${o.prefix}${i}`).filter((ep) => !creds.has(ep));
+    if (missing.length > 0) throw new CliError(`--psk-from ${o.pskFrom}: no credentials for ${missing[0]}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''} (the devices are ${o.prefix}0 to ${o.prefix}${o.count - 1})`);
+    psk = creds;
   }
   const models = await ModelRegistry.builtin();
   const unknown = o.objects.filter((id) => models.object(id) === undefined);
@@ -175,7 +182,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--awake <s>', 'queue mode: awake time after each wake-up', seconds(MAX_DURATION_S), 10)
     .option('--sleep <s>', 'queue mode: sleep time between wake-ups', seconds(MAX_DURATION_S), 30)
     .option('--psk-from <file>', 'PSK per device (DTLS 1.2): lines "endpoint,identity,hexkey" or a JSON array of {endpoint, identity, key}')
-    .option('--bootstrap <uri>', 'bootstrap first (coap://ADDRESS[:PORT]) and register where the bootstrap server says')
+    .option('--bootstrap <uri>', 'bootstrap first (coap://ADDRESS[:PORT]) and register where the bootstrap server says, with the lifetime and PSK it delivers (--server is not used)')
     .option('--duration <s>', `run this long, then de-register and exit (default: until Ctrl-C; at most ${MAX_DURATION_S})`, seconds(MAX_DURATION_S))
     .option('--concurrency <n>', 'Registers in flight at once', intIn(1, 1000), 50)
     .option('--allow-remote', 'allow a server that is not on a loopback address')
