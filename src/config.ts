@@ -21,6 +21,13 @@ export interface ServerConfig {
     keyFile?: string;
     /** `--ca`: trusted CA certificates for device X.509 certificates (files or folders). */
     caFiles: string[];
+    /**
+     * DTLS sessions admitted per source IP address (all ports). Devices behind one NAT share
+     * an address: raise it for large NATed fleets. Default 256.
+     */
+    sessionsPerAddress?: number;
+    /** Handshakes in progress per source IP address. Default 64. */
+    handshakesPerAddress?: number;
   };
   /** The bootstrap server in the same process (LwM2M 1.1 Core §5.2). */
   bootstrap: {
@@ -141,6 +148,8 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
   port(c.http.port, 'http.port');
   host(c.dtls.host, 'dtls.host');
   port(c.dtls.port, 'dtls.port');
+  if (c.dtls.sessionsPerAddress !== undefined) positive(c.dtls.sessionsPerAddress, 'dtls.sessionsPerAddress');
+  if (c.dtls.handshakesPerAddress !== undefined) positive(c.dtls.handshakesPerAddress, 'dtls.handshakesPerAddress');
   host(c.bootstrap.host, 'bootstrap.host');
   port(c.bootstrap.port, 'bootstrap.port');
   port(c.bootstrap.securePort, 'bootstrap.securePort');

@@ -122,6 +122,10 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
           trustedCas: cas.map((c) => c.raw),
           trustRawPublicKey: (spki) => stores.security.endpointForPublicKey(spki) !== undefined,
         },
+        limits: {
+          ...(config.dtls.sessionsPerAddress !== undefined ? { maxSessionsPerAddress: config.dtls.sessionsPerAddress } : {}),
+          ...(config.dtls.handshakesPerAddress !== undefined ? { maxHandshakesPerAddress: config.dtls.handshakesPerAddress } : {}),
+        },
       });
       dtls = bound;
       coaps = new CoapEndpoint({ transport: bound, clock, logger: child('coaps') });

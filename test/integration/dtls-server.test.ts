@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generate, parse, type ParsedPacket } from 'coap-packet';
 import { dtls } from 'node-dtls-client';
 import type { DeviceJson } from '../../src/http/device-json.js';
-import { cli, run, spawnServer, type RunningServer } from '../helpers/server-process.js';
+import { CLI, cli, run, spawnServer, type RunningServer } from '../helpers/server-process.js';
 
 /**
  * The DTLS issue end to end through `lwm2m serve`: credentials provisioned with the CLI; libcoap
@@ -116,4 +116,38 @@ test('the server reads a resource from a device over its DTLS session', async (t
   t.is(read.code, 0, read.stderr);
   t.deepEqual((JSON.parse(read.stdout) as { values: unknown }).values, [{ path: '/3/0/0', value: { type: 'string', value: 'DTLS Devices Inc.' } }]);
   t.truthy(packets.find((p) => p.code === '0.01'), 'the GET came through the DTLS session');
+});
+
+test('--dtls-sessions-per-address admits that many DTLS sessions from one address, and no more', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-dtls-'));
+  const server = await spawnServer(dir, ['--dtls-sessions-per-address', '2']);
+  const sockets: dtls.Socket[] = [];
+  t.teardown(async () => {
+    for (const s of sockets) {
+      try {
+        s.close();
+      } catch {
+        // The refused one is closed already (node-dtls-client throws on a second close).
+      }
+    }
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const env = { LWM2M_URL: server.httpUrl, LWM2M_DATA: dir };
+  const port = await coapsPort(server);
+  for (const i of [1, 2, 3]) t.is((await cli(['security', 'add', `nat-${i}`, '--psk-identity', `nat-${i}-id`, '--psk-key', KEY_HEX], env)).code, 0);
+  // Kept open: each is a session the server holds for 127.0.0.1.
+  const connect = (i: number) =>
+    new Promise<'connected' | 'refused'>((resolve) => {
+      const s = dtls.createSocket({ type: 'udp4', address: '127.0.0.1', port, psk: { [`nat-${i}-id`]: KEY_TEXT }, timeout: 2500, ciphers: ['TLS_PSK_WITH_AES_128_CCM_8'] });
+      sockets.push(s);
+      s.on('connected', () => resolve('connected'));
+      s.on('error', () => resolve('refused'));
+    });
+  t.is(await connect(1), 'connected');
+  t.is(await connect(2), 'connected');
+  t.is(await connect(3), 'refused', 'a third session from the same address is not admitted');
+  const bad = await run(process.execPath, [CLI, 'serve', '--data', dir, '--dtls-sessions-per-address', '0']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /dtls-sessions-per-address/);
 });

@@ -39,6 +39,8 @@ interface ServeOptions {
   queueTtl: number;
   historyEntries: number;
   historyDays: number;
+  dtlsSessionsPerAddress: number;
+  dtlsHandshakesPerAddress: number;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -53,6 +55,8 @@ export function registerServeCommand(program: Command): void {
     .option('--cert <file>', 'server certificate chain (PEM, leaf first); default: self-signed, generated in the data folder')
     .option('--key <file>', 'private key of --cert (P-256); alone: raw-public-key mode only')
     .option('--ca <file|dir>', 'trusted CA certificates for device certificates; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--dtls-sessions-per-address <n>', 'DTLS sessions admitted per source IP address (devices behind one NAT share one)', parsePositive, 256)
+    .option('--dtls-handshakes-per-address <n>', 'DTLS handshakes in progress per source IP address', parsePositive, 64)
     .option('--bs-port <port>', 'bootstrap server CoAP port, on the --host address', parsePort, 5685)
     .option('--bs-secure-port <port>', 'bootstrap server CoAPs (DTLS) port', parsePort, 5686)
     .option('--no-bs-dtls', 'run the bootstrap server without its DTLS listener')
@@ -82,7 +86,16 @@ export function registerServeCommand(program: Command): void {
         storage: o.memory ? 'memory' : 'level',
         coap: { host: o.host, port: o.coapPort },
         http: { enabled: o.http, host: o.httpHost, port: o.httpPort },
-        dtls: { enabled: o.dtls, host: o.host, port: o.coapsPort, caFiles: o.ca, ...(o.cert ? { certFile: o.cert } : {}), ...(o.key ? { keyFile: o.key } : {}) },
+        dtls: {
+          enabled: o.dtls,
+          host: o.host,
+          port: o.coapsPort,
+          caFiles: o.ca,
+          sessionsPerAddress: Math.floor(o.dtlsSessionsPerAddress),
+          handshakesPerAddress: Math.floor(o.dtlsHandshakesPerAddress),
+          ...(o.cert ? { certFile: o.cert } : {}),
+          ...(o.key ? { keyFile: o.key } : {}),
+        },
         bootstrap: { enabled: o.bootstrap, host: o.host, port: o.bsPort, dtls: o.bsDtls, securePort: o.bsSecurePort, requestTimeoutMs: o.requestTimeout * 1000 },
         registration: { followAddressOnUpdate: !o.keepAddressOnUpdate },
         protection: {
