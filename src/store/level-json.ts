@@ -26,10 +26,20 @@ export function parseStored<T>(raw: unknown, guard: (v: unknown) => v is T, logg
   return parsed;
 }
 
+/** A key range of a sublevel, as LevelDB iterators take it. */
+export interface KeyRange {
+  gte?: string;
+  gt?: string;
+  lt?: string;
+  lte?: string;
+  reverse?: boolean;
+  limit?: number;
+}
+
 /** Every valid entry of a key range, in key order; invalid ones are logged and skipped. */
 export async function readRange<T>(
   sub: Sublevel,
-  range: { gte?: string; gt?: string; lt?: string; lte?: string; reverse?: boolean; limit?: number },
+  range: KeyRange,
   guard: (v: unknown) => v is T,
   logger: Logger,
   where: string,
@@ -49,7 +59,7 @@ const CHUNK = 1000;
  */
 export async function forEachStored<T>(
   sub: Sublevel,
-  range: { gte?: string; gt?: string; lt?: string; lte?: string; reverse?: boolean; limit?: number },
+  range: KeyRange,
   guard: (v: unknown) => v is T,
   logger: Logger,
   where: string,
