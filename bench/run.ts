@@ -21,10 +21,25 @@ const BENCHES: Bench[] = [
 ];
 
 const only = process.argv.slice(2);
-console.log(`# lwm2m-server benchmarks — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`# lwm2m-server benchmarks — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores, load ${load()}`);
+const failed: string[] = [];
 for (const b of BENCHES) {
   if (only.length > 0 && !only.some((o) => b.name.includes(o))) continue;
   console.log(`\n## ${b.name}\n`);
-  const mod = await b.load();
-  await mod.run();
+  const started = performance.now();
+  // One benchmark failing does not cost the others their figures: it is reported and the run
+  // ends with a failure exit code.
+  try {
+    const mod = await b.load();
+    await mod.run();
+  } catch (e) {
+    failed.push(b.name);
+    console.log(`\n**FAILED**: ${(e as Error).stack ?? String(e)}`);
+  }
+  console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s; load average after: ${load()})`);
+}
+if (failed.length > 0) {
+  console.log(`\n${failed.length} benchmark(s) failed: ${failed.join('; ')}`);
+  process.exitCode = 1;
 }
