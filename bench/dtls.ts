@@ -29,6 +29,12 @@ export interface DtlsBenchOptions {
   phaseMs?: number;
   sessions?: number;
   idleSessions?: number;
+  /**
+   * Only the round-trip phases, `rounds` times alternating plain UDP and DTLS (each round's
+   * ratio printed): for profiling and A/B runs on a shared machine. Env BENCH_DTLS_ROUNDS=n.
+   */
+  roundTripsOnly?: boolean;
+  rounds?: number;
   log?: (line: string) => void;
 }
 
@@ -151,21 +157,28 @@ async function openClients(port: number, n: number, concurrency: number): Promis
   return out;
 }
 
+/** The phase the loaders below count for; a client's handler is installed once and reused. */
+const phase = { ops: 0, running: false };
+const loaded = new WeakSet<DtlsClient>();
+
 /** Closed loops, one request in flight per client, for `ms`: round trips completed. */
 async function dtlsRoundTrips(clients: DtlsClient[], ms: number): Promise<number> {
-  let ops = 0;
-  let running = true;
+  phase.ops = 0;
+  phase.running = true;
   clients.forEach((c, i) => {
     const req = request(i);
-    c.onMessage(() => {
-      ops++;
-      if (running) c.send(req);
-    });
+    if (!loaded.has(c)) {
+      loaded.add(c);
+      c.onMessage(() => {
+        phase.ops++;
+        if (phase.running) c.send(req);
+      });
+    }
     c.send(req);
   });
   await sleep(ms);
-  running = false;
-  return ops;
+  phase.running = false;
+  return phase.ops;
 }
 
 async function udpRoundTrips(port: number, n: number, ms: number): Promise<number> {
@@ -210,6 +223,28 @@ async function idleSessions(port: number, n: number, concurrency: number): Promi
 
 const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
+/** Alternating plain / DTLS round-trip phases with per-round figures (see `roundTripsOnly`). */
+async function roundTripRounds(proc: ServerProcess, udpPort: number, dtlsPort: number, n: number, concurrency: number, ms: number, rounds: number, log: (line: string) => void): Promise<void> {
+  const clients = await openClients(dtlsPort, n, concurrency);
+  // Warm-up of both paths (JIT) before the first measured round.
+  await udpRoundTrips(udpPort, n, 500);
+  await dtlsRoundTrips(clients, 500);
+  await sleep(50);
+  log('| round | plain /s | DTLS /s | ratio | plain server / load µs | DTLS server / load µs | load average |');
+  log('|---:|---:|---:|---:|---:|---:|---|');
+  for (let r = 1; r <= rounds; r++) {
+    const udp = await measured(proc, () => udpRoundTrips(udpPort, n, ms));
+    await sleep(50);
+    const dt = await measured(proc, () => dtlsRoundTrips(clients, ms));
+    await sleep(50);
+    const u = udp.result / udp.seconds;
+    const d = dt.result / dt.seconds;
+    const per = (cpuMs: number, ops: number): string => fmt((cpuMs * 1000) / ops, 1);
+    log(`| ${r} | ${fmt(u)} | ${fmt(d)} | ${fmt(d / u, 2)} | ${per(udp.serverCpuMs, udp.result)} / ${per(udp.loadCpuMs, udp.result)} | ${per(dt.serverCpuMs, dt.result)} / ${per(dt.loadCpuMs, dt.result)} | ${loadavg().map((l) => l.toFixed(1)).join(' ')} |`);
+  }
+  await Promise.all(clients.map((c) => c.close(false)));
+}
+
 export async function run(opts: DtlsBenchOptions = {}): Promise<DtlsBenchRow[]> {
   const concurrency = Math.min(opts.concurrency ?? 100, 200);
   const maxHs = Math.min(opts.maxHandshakes ?? 5000, 5000);
@@ -220,6 +255,10 @@ export async function run(opts: DtlsBenchOptions = {}): Promise<DtlsBenchRow[]> 
   const rows: DtlsBenchRow[] = [];
   const { proc, udpPort, dtlsPort } = await ServerProcess.start();
   try {
+    if (opts.roundTripsOnly) {
+      await roundTripRounds(proc, udpPort, dtlsPort, nSessions, concurrency, phaseMs, Math.max(1, Math.min(opts.rounds ?? 3, 20)), log);
+      return rows;
+    }
     // Warm-up: JIT both sides before measuring.
     await handshakes(dtlsPort, TLS_PSK_WITH_AES_128_CCM_8, 20, 200, 2000);
     await proc.ask('reset');
@@ -267,4 +306,5 @@ export async function run(opts: DtlsBenchOptions = {}): Promise<DtlsBenchRow[]> 
   return rows;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await run();
+const envRounds = Number(process.env.BENCH_DTLS_ROUNDS ?? 0);
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await run(envRounds > 0 ? { roundTripsOnly: true, rounds: envRounds } : {});

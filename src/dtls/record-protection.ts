@@ -78,7 +78,7 @@ function ccmFor(keys: DirectionKeys): Ccm8 {
     keys.ccmUsed = true;
     return c;
   }
-  const made = (keys.ccm = new Ccm8(keys.encKey));
+  const made = (keys.ccm = new Ccm8(keys.encKey, keys.fixedIv));
   keys.ccmUsed = false;
   hot.add(keys);
   // At most two rounds: after the first every flag is clear.
@@ -116,24 +116,37 @@ export function protectionOverhead(cipher: CipherSuite['cipher'], cidLength = 0)
 
 /** Writes the DTLS seq_num = epoch || 48-bit sequence (RFC 6347 §4.1.2.1) at `offset`. */
 function writeSeqNum(b: Buffer, offset: number, epoch: number, seq: number): void {
-  b.writeUInt16BE(epoch, offset);
-  b.writeUIntBE(seq, offset + 2, 6);
+  b[offset] = (epoch >>> 8) & 0xff;
+  b[offset + 1] = epoch & 0xff;
+  // 48 bits do not fit JS bitwise operators: the top 16 bits by division.
+  const hi = Math.floor(seq / 0x1_0000_0000);
+  const lo = seq >>> 0;
+  b[offset + 2] = (hi >>> 8) & 0xff;
+  b[offset + 3] = hi & 0xff;
+  b[offset + 4] = lo >>> 24;
+  b[offset + 5] = (lo >>> 16) & 0xff;
+  b[offset + 6] = (lo >>> 8) & 0xff;
+  b[offset + 7] = lo & 0xff;
 }
 
-/** RFC 6655 §3 nonce: the 4-byte implicit salt, then the explicit part epoch || seq. */
-function ccmNonce(fixedIv: Buffer, epoch: number, seq: number): Buffer {
-  const n = Buffer.allocUnsafe(12);
-  fixedIv.copy(n, 0);
-  writeSeqNum(n, 4, epoch, seq);
-  return n;
-}
+/**
+ * AAD scratch: the cipher (or HMAC) copies it into its own input before it returns, so one
+ * buffer serves every record (JS is single-threaded) instead of an allocation a record.
+ */
+const aadScratch = Buffer.alloc(13);
+let cidAadScratch = Buffer.alloc(64);
 
-/** The AEAD additional data / MAC prefix for a record whose (inner) plaintext has `length` bytes. */
+/**
+ * The AEAD additional data / MAC prefix for a record whose (inner) plaintext has `length`
+ * bytes. A scratch buffer, valid until the next call.
+ */
 function additionalData(h: RecordHeaderFields, length: number): Buffer {
   if (h.cid && h.cid.length > 0) {
     // RFC 9146 §5.3 (AEAD) and §5.1 (MAC): placeholder, tls12_cid, cid_length, tls12_cid,
     // version, epoch, sequence_number, cid, length_of_DTLSInnerPlaintext.
-    const b = Buffer.allocUnsafe(8 + 3 + 2 + 8 + h.cid.length + 2);
+    const n = 8 + 3 + 2 + 8 + h.cid.length + 2;
+    if (cidAadScratch.length < n) cidAadScratch = Buffer.alloc(n);
+    const b = cidAadScratch.subarray(0, n);
     b.fill(0xff, 0, 8);
     b[8] = ContentType.tls12Cid;
     b[9] = h.cid.length;
@@ -144,12 +157,21 @@ function additionalData(h: RecordHeaderFields, length: number): Buffer {
     b.writeUInt16BE(length, 21 + h.cid.length);
     return b;
   }
-  const b = Buffer.allocUnsafe(13);
+  const b = aadScratch;
   writeSeqNum(b, 0, h.epoch, h.seq);
   b[8] = h.type;
-  b.writeUInt16BE(h.version, 9);
-  b.writeUInt16BE(length, 11);
+  b[9] = (h.version >>> 8) & 0xff;
+  b[10] = h.version & 0xff;
+  b[11] = (length >>> 8) & 0xff;
+  b[12] = length & 0xff;
   return b;
+}
+
+/** The fragment length `protectInto` writes for `contentLength` bytes of content. */
+export function protectedLength(keys: DirectionKeys, contentLength: number, cid: Buffer | undefined): number {
+  const plainLen = contentLength + (cid && cid.length > 0 ? 1 : 0);
+  if (keys.cipher === 'aes128_ccm8') return CCM_EXPLICIT_NONCE + plainLen + CCM_TAG;
+  return CBC_IV + plainLen + MAC_LEN + (15 - ((plainLen + MAC_LEN) % 16)) + 1;
 }
 
 /**
@@ -157,14 +179,23 @@ function additionalData(h: RecordHeaderFields, length: number): Buffer {
  * type (RFC 9146 §4: DTLSInnerPlaintext = content || real_type || zeros; we add no padding).
  */
 export function protect(keys: DirectionKeys, h: RecordHeaderFields, content: Buffer, realType: number): Buffer {
+  const out = Buffer.allocUnsafe(protectedLength(keys, content.length, h.cid));
+  protectInto(keys, h, content, realType, out, 0);
+  return out;
+}
+
+/**
+ * `protect`, writing the fragment into `out` at `offset` (exactly `protectedLength` bytes):
+ * the record writer seals straight into the datagram, after the header it wrote.
+ */
+export function protectInto(keys: DirectionKeys, h: RecordHeaderFields, content: Buffer, realType: number, out: Buffer, offset: number): void {
   const plain = h.cid && h.cid.length > 0 ? Buffer.concat([content, Buffer.from([realType])]) : content;
   const aad = additionalData(h, plain.length);
   if (keys.cipher === 'aes128_ccm8') {
-    // explicit nonce || ciphertext || tag, sealed straight into the fragment.
-    const nonce = ccmNonce(keys.fixedIv, h.epoch, h.seq);
-    const out = Buffer.allocUnsafe(CCM_EXPLICIT_NONCE + plain.length + CCM_TAG);
-    nonce.copy(out, 0, 4);
-    return ccmFor(keys).seal(nonce, aad, plain, out, CCM_EXPLICIT_NONCE);
+    // explicit nonce (epoch || seq) || ciphertext || tag.
+    writeSeqNum(out, offset, h.epoch, h.seq);
+    ccmFor(keys).sealRecord(h.epoch, h.seq, aad, plain, out, offset + CCM_EXPLICIT_NONCE);
+    return;
   }
   const mac = createHmac('sha256', keys.macKey).update(aad).update(plain).digest();
   const padLen = 15 - ((plain.length + MAC_LEN) % 16);
@@ -172,7 +203,9 @@ export function protect(keys: DirectionKeys, h: RecordHeaderFields, content: Buf
   const iv = pooledRandomBytes(CBC_IV);
   const c = createCipheriv('aes-128-cbc', keys.encKey, iv);
   c.setAutoPadding(false);
-  return Buffer.concat([iv, c.update(Buffer.concat([plain, mac, padding])), c.final()]);
+  iv.copy(out, offset);
+  const body = Buffer.concat([c.update(Buffer.concat([plain, mac, padding])), c.final()]);
+  body.copy(out, offset + CBC_IV);
 }
 
 /**
@@ -196,13 +229,11 @@ export function unprotect(keys: DirectionKeys, h: RecordHeaderFields, fragment: 
 
 function openCcm(keys: DirectionKeys, h: RecordHeaderFields, fragment: Buffer): Buffer | undefined {
   if (fragment.length < CCM_EXPLICIT_NONCE + CCM_TAG) return undefined;
-  const explicit = fragment.subarray(0, CCM_EXPLICIT_NONCE);
-  const sealed = fragment.subarray(CCM_EXPLICIT_NONCE);
-  const aad = additionalData(h, sealed.length - CCM_TAG);
-  const nonce = Buffer.allocUnsafe(12);
-  keys.fixedIv.copy(nonce, 0);
-  explicit.copy(nonce, 4);
-  return ccmFor(keys).open(nonce, aad, sealed);
+  const aad = additionalData(h, fragment.length - CCM_EXPLICIT_NONCE - CCM_TAG);
+  // Nonce = salt || the explicit nonce the record carries (RFC 6655 §3), as 16 + 48 bits.
+  const hi = (fragment[0]! << 8) | fragment[1]!;
+  const lo = (fragment[2]! << 8 | fragment[3]!) * 0x1_0000_0000 + ((fragment[4]! << 24) >>> 0) + (fragment[5]! << 16) + (fragment[6]! << 8) + fragment[7]!;
+  return ccmFor(keys).openRecord(hi, lo, aad, fragment, CCM_EXPLICIT_NONCE, fragment.length);
 }
 
 function openCbc(keys: DirectionKeys, h: RecordHeaderFields, fragment: Buffer): Buffer | undefined {

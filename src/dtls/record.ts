@@ -50,16 +50,24 @@ export function parseRecords(datagram: Buffer, cidLength: number): DtlsRecord[] 
   return out;
 }
 
-/** Serialises a record header + fragment; with `cid`, the RFC 9146 §4 layout and type 25. */
-export function encodeRecord(type: number, version: number, epoch: number, seq: number, fragment: Buffer, cid?: Buffer): Buffer {
+/**
+ * Writes a record header (RFC 6347 §4.1; with `cid`, RFC 9146 §4 and type 25) at the start of
+ * `out` for a fragment of `fragmentLength` bytes; returns the header length.
+ */
+export function writeRecordHeader(out: Buffer, type: number, version: number, epoch: number, seq: number, fragmentLength: number, cid?: Buffer): number {
   const cidLen = cid?.length ?? 0;
-  const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + cidLen + fragment.length);
   out[0] = type;
   out.writeUInt16BE(version, 1);
   out.writeUInt16BE(epoch, 3);
   out.writeUIntBE(seq, 5, 6);
   if (cid) cid.copy(out, 11);
-  out.writeUInt16BE(fragment.length, 11 + cidLen);
-  fragment.copy(out, RECORD_HEADER_LENGTH + cidLen);
+  out.writeUInt16BE(fragmentLength, 11 + cidLen);
+  return RECORD_HEADER_LENGTH + cidLen;
+}
+
+/** Serialises a record header + fragment; with `cid`, the RFC 9146 §4 layout and type 25. */
+export function encodeRecord(type: number, version: number, epoch: number, seq: number, fragment: Buffer, cid?: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(RECORD_HEADER_LENGTH + (cid?.length ?? 0) + fragment.length);
+  fragment.copy(out, writeRecordHeader(out, type, version, epoch, seq, fragment.length, cid));
   return out;
 }

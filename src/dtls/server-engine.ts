@@ -262,7 +262,8 @@ export class DtlsServerEngine {
       case ContentType.applicationData:
         s.forgetFinalFlight();
         this.#stats.applicationBytesIn += opened.content.length;
-        this.#deliver({ data: opened.content, peer: { ...s.peer }, identity: s.identity, sessionKey: s.sessionKey });
+        // s.peer is frozen, so the application gets it as is; a reply to it finds s directly.
+        this.#deliver({ data: opened.content, peer: s.peer, identity: s.identity, sessionKey: s.sessionKey });
         return;
       case ContentType.alert: {
         const { replies, end } = s.onAlert(opened.content);
@@ -279,7 +280,7 @@ export class DtlsServerEngine {
   }
 
   send(data: Buffer, peer: PeerAddress): boolean {
-    const s = this.#sessions.byPeer(peerKey(peer));
+    const s = this.#sessions.byAddress(peer);
     if (!s) {
       this.#o.logger.debug({ peer: peerKey(peer) }, 'dtls send without a session: dropped');
       return false;

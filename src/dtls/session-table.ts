@@ -9,6 +9,12 @@ export class SessionTable {
   readonly #byPeer = new Map<string, DtlsSession>();
   readonly #byCid = new Map<string, DtlsSession>();
   readonly #perAddress = new Map<string, number>();
+  /**
+   * Each live session by its own (frozen) peer object, the one delivered with its datagrams:
+   * a reply sent to that object finds its session without building and hashing the
+   * address:port key again. Holds exactly the sessions in #byPeer, under their current peer.
+   */
+  readonly #byPeerObject = new WeakMap<PeerAddress, DtlsSession>();
 
   get size(): number {
     return this.#byPeer.size;
@@ -16,6 +22,11 @@ export class SessionTable {
 
   byPeer(key: string): DtlsSession | undefined {
     return this.#byPeer.get(key);
+  }
+
+  /** The session at `peer`'s address: by the object itself when it is a session's own peer. */
+  byAddress(peer: PeerAddress): DtlsSession | undefined {
+    return this.#byPeerObject.get(peer) ?? this.#byPeer.get(peerKey(peer));
   }
 
   byCid(cidHex: string): DtlsSession | undefined {
@@ -35,6 +46,7 @@ export class SessionTable {
     const old = this.#byPeer.get(s.key);
     if (old) this.remove(old);
     this.#byPeer.set(s.key, s);
+    this.#byPeerObject.set(s.peer, s);
     const cid = s.ownCidHex;
     if (cid) this.#byCid.set(cid, s);
     this.#count(s.peer.address, +1);
@@ -46,6 +58,7 @@ export class SessionTable {
     // A forgotten session must not keep cipher contexts (or its keys) in the hot set.
     s.releaseCrypto();
     this.#byPeer.delete(s.key);
+    this.#byPeerObject.delete(s.peer);
     const cid = s.ownCidHex;
     if (cid && this.#byCid.get(cid) === s) this.#byCid.delete(cid);
     this.#count(s.peer.address, -1);
@@ -54,7 +67,7 @@ export class SessionTable {
   /** Re-keys a session to a new address (RFC 9146 §6); a session already there is dropped. */
   move(s: DtlsSession, to: PeerAddress): void {
     this.remove(s);
-    s.peer = { address: to.address, port: to.port };
+    s.peer = Object.freeze({ address: to.address, port: to.port });
     s.key = peerKey(to);
     this.add(s);
   }

@@ -30,7 +30,8 @@ export class DtlsSession {
   /** Recognises late copies of the ClientHello that created this session. */
   readonly clientRandomTag: number;
   readonly maxPlaintext: number;
-  peer: PeerAddress;
+  /** Frozen: handed to the application with every datagram, never copied per datagram. */
+  peer: Readonly<PeerAddress>;
   key: string;
   lastSeenAt: number;
   readonly #writer: RecordWriter;
@@ -48,7 +49,7 @@ export class DtlsSession {
     maxPlaintext: number;
     now: number;
   }) {
-    this.peer = o.peer;
+    this.peer = Object.freeze({ address: o.peer.address, port: o.peer.port });
     this.key = peerKey(o.peer);
     this.clientRandomTag = o.clientRandomTag;
     this.identity = o.identity;

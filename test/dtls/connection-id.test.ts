@@ -88,3 +88,27 @@ test('RFC 9146: a forged record with our CID from a new address does not move th
   t.is(s.server.sessions()[0]!.peer.port, home);
   t.is(s.received.length, 1);
 });
+
+test('a reply to the peer delivered with a datagram (or a copy of it) reaches the session; once the session moved (RFC 9146), the old peer reaches nobody', async (t) => {
+  const s = await startServer({}, false);
+  t.teardown(() => s.server.close());
+  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid: Buffer.from('0a0b', 'hex') });
+  t.teardown(() => c.close());
+  c.send(Buffer.from('before'));
+  const before = await s.nextDatagram();
+  t.deepEqual({ ...before.peer }, { address: '127.0.0.1', port: c.localPort });
+  t.true(Object.isFrozen(before.peer), 'the session peer is shared with the application, so it cannot be changed');
+  s.server.send(Buffer.from('r1'), before.peer);
+  t.is((await c.receiveData()).toString(), 'r1');
+  s.server.send(Buffer.from('r2'), { address: before.peer.address, port: before.peer.port });
+  t.is((await c.receiveData()).toString(), 'r2');
+  await c.rebind();
+  c.send(Buffer.from('after'));
+  const after = await s.nextDatagram();
+  t.not(after.peer, before.peer);
+  const sentBefore = s.server.stats().applicationBytesOut;
+  s.server.send(Buffer.from('lost'), before.peer);
+  t.is(s.server.stats().applicationBytesOut, sentBefore, 'nothing is sent to the address the session left');
+  s.server.send(Buffer.from('r3'), after.peer);
+  t.is((await c.receiveData()).toString(), 'r3');
+});
