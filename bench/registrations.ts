@@ -22,13 +22,11 @@ const SOCKETS = 32;
 export async function run(opts: { phaseMs?: number; log?: (line: string) => void } = {}): Promise<RegistrationRow[]> {
   const phaseMs = Math.min(opts.phaseMs ?? 4000, 10_000);
   const log = opts.log ?? console.log;
-  const ceiling = await udpCeiling(SOCKETS, phaseMs);
+  const before = await udpCeiling(SOCKETS, phaseMs);
   const { child, ready } = await forkServer<Extract<RegServerReply, { type: 'ready' }>>('./registrations-server.js');
   const rows: RegistrationRow[] = [];
-  const row = (name: string, result: LoadResult, target: number | undefined): void => {
-    const ratio = result.perSecond / ceiling.perSecond;
-    rows.push({ name, result, ratio, target: target === undefined ? '' : `>= ${target}x ${ratio >= target ? 'met' : 'MISSED'}` });
-  };
+  const pending: { name: string; result: LoadResult; target: number | undefined }[] = [];
+  const row = (name: string, result: LoadResult, target: number | undefined): void => void pending.push({ name, result, target });
   try {
     const locations: string[][] = [];
     const regs = await closedLoop({ port: ready.coapPort, sockets: SOCKETS, ms: phaseMs, make: (i) => (i < 200_000 ? registerRequest(`bench-${i}`) : undefined), expect: '2.01', onAnswer: (i, loc) => (locations[i] = loc) });
@@ -41,13 +39,21 @@ export async function run(opts: { phaseMs?: number; log?: (line: string) => void
   } finally {
     await stopChild(child);
   }
+  // The ceiling is measured before and after the server's phases and averaged: on shared cores
+  // one measurement alone swings by a third.
+  const after = await udpCeiling(SOCKETS, phaseMs);
+  const ceiling: LoadResult = { ok: before.ok + after.ok, failed: before.failed + after.failed, seconds: before.seconds + after.seconds, perSecond: (before.perSecond + after.perSecond) / 2 };
+  for (const { name, result, target } of pending) {
+    const ratio = result.perSecond / ceiling.perSecond;
+    rows.push({ name, result, ratio, target: target === undefined ? '' : `>= ${target}x ${ratio >= target ? 'met' : 'MISSED'}` });
+  }
   const peer = await peerRegistrations(SOCKETS, phaseMs);
   const ours = rows[0]!.result.perSecond;
   if (peer.result) {
     const r = ours / peer.result.perSecond;
     rows.push({ name: `Register, lwm2m-node-lib ${peer.version} server (in memory)`, result: peer.result, ratio: peer.result.perSecond / ceiling.perSecond, target: `ours ${r.toFixed(1)}x theirs (>= 10x ${r >= 10 ? 'met' : 'MISSED'})` });
   }
-  rows.push({ name: 'ceiling: raw Node UDP round trips', result: ceiling, ratio: 1, target: '' });
+  rows.push({ name: `ceiling: raw Node UDP round trips (mean of ${Math.round(before.perSecond)}/s before and ${Math.round(after.perSecond)}/s after)`, result: ceiling, ratio: 1, target: '' });
   log(`${SOCKETS} closed loops (one request in flight per socket), ${phaseMs / 1000} s a phase; devices share sockets (the server keys registrations by endpoint)\n`);
   log('| operation | ok | failed | seconds | per second | x ceiling | target |');
   log('|---|---:|---:|---:|---:|---:|---|');
