@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -28,9 +29,10 @@ export type ServerCommand =
 
 export type ServerReply =
   | { type: 'ready'; coapPort: number; httpUrl: string; token: string }
-  | { type: 'reads-done'; ok: number; failed: number; ms: number; firstError?: string }
+  /** `cpu`: this process's CPU time over the phase (see Cpu). */
+  | { type: 'reads-done'; ok: number; failed: number; ms: number; cpu: Cpu; firstError?: string }
   | { type: 'observed'; ok: number; failed: number; firstError?: string }
-  | { type: 'count'; count: number; firstAt: number; lastAt: number; stored: number }
+  | { type: 'count'; count: number; firstAt: number; lastAt: number; stored: number; cpu: Cpu }
   | { type: 'profiled' };
 
 const dataDir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bench-'));
@@ -42,6 +44,40 @@ let count = 0;
 let stored = 0;
 let firstAt = 0;
 let lastAt = 0;
+/**
+ * CPU ms (user + system): the whole process (LevelDB's threads too) and, on Linux, the main
+ * thread alone (-1 elsewhere); and the LevelDB batches written meanwhile (one per commit).
+ */
+export interface Cpu {
+  processMs: number;
+  mainThreadMs: number;
+  batches: number;
+  batchOps: number;
+}
+interface CpuMark {
+  usage: NodeJS.CpuUsage;
+  mainMs: number;
+  batches: { batches: number; ops: number };
+}
+/** The main thread's CPU from /proc (task id = process id); clock ticks of 10 ms. */
+function mainThreadMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return -1;
+  }
+}
+const batchStats = (): { batches: number; ops: number } => server.stores.level?.writer.stats ?? { batches: 0, ops: 0 };
+const cpuMark = (): CpuMark => ({ usage: process.cpuUsage(), mainMs: mainThreadMs(), batches: batchStats() });
+const cpuSince = (start: CpuMark): Cpu => {
+  const d = process.cpuUsage(start.usage);
+  const main = mainThreadMs();
+  const b = batchStats();
+  return { processMs: (d.user + d.system) / 1000, mainThreadMs: main < 0 || start.mainMs < 0 ? -1 : main - start.mainMs, batches: b.batches - start.batches.batches, batchOps: b.ops - start.batches.ops };
+};
+let countCpu = cpuMark();
 server.events.on('notification', (e) => {
   if (!counting) return;
   lastAt = Date.now();
@@ -51,6 +87,7 @@ server.events.on('notification', (e) => {
 
 async function reads(endpoints: string[], p: string, durationMs: number): Promise<void> {
   const start = Date.now();
+  const cpu = cpuMark();
   const end = start + durationMs;
   let ok = 0;
   let failed = 0;
@@ -67,7 +104,7 @@ async function reads(endpoints: string[], p: string, durationMs: number): Promis
       }
     }),
   );
-  reply({ type: 'reads-done', ok, failed, ms: Date.now() - start, ...(firstError ? { firstError } : {}) });
+  reply({ type: 'reads-done', ok, failed, ms: Date.now() - start, cpu: cpuSince(cpu), ...(firstError ? { firstError } : {}) });
 }
 
 async function observe(endpoints: string[], p: string, format: number): Promise<void> {
@@ -113,8 +150,9 @@ process.on('message', (m: ServerCommand) => {
     counting = true;
     count = 0;
     stored = 0;
-    reply({ type: 'count', count, firstAt, lastAt, stored });
-  } else if (m.type === 'count-get') reply({ type: 'count', count, firstAt, lastAt, stored });
+    countCpu = cpuMark();
+    reply({ type: 'count', count, firstAt, lastAt, stored, cpu: cpuSince(countCpu) });
+  } else if (m.type === 'count-get') reply({ type: 'count', count, firstAt, lastAt, stored, cpu: cpuSince(countCpu) });
 });
 
 const stop = async (): Promise<void> => {

@@ -4,7 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { LightDevice, RESOURCE } from './management-devices.js';
 import { ask as askChild, forkServer } from './registration-load.js';
-import type { ServerCommand, ServerReply } from './management-server.js';
+import type { Cpu, ServerCommand, ServerReply } from './management-server.js';
 
 /**
  * Device management throughput (issue "Device management"): the server runs in its own
@@ -24,6 +24,9 @@ import type { ServerCommand, ServerReply } from './management-server.js';
  *  3. the ceiling: raw UDP round trips/s between this process and a Node echo server process,
  *     with the same number of sockets and closed loops, measured before and after the server
  *     phases; ratios are to the mean of the two (the machine is shared: its load moves).
+ * It also prints the server process's CPU per read and per notification (all threads, and the
+ * main thread alone on Linux) and the LevelDB batch sizes: steadier than rates when other jobs
+ * share the machine. BENCH_PROF=<dir> writes a CPU profile of each server phase.
  */
 export interface ManagementBenchRow {
   name: string;
@@ -165,7 +168,7 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     clearInterval(resender);
     // Wait until the server has stored what it received (bounded).
     let last = -1;
-    let counted: Extract<ServerReply, { type: 'count' }> = { type: 'count', count: 0, firstAt: start, lastAt: start, stored: 0 };
+    let counted: Extract<ServerReply, { type: 'count' }> = { type: 'count', count: 0, firstAt: start, lastAt: start, stored: 0, cpu: { processMs: 0, mainThreadMs: 0, batches: 0, batchOps: 0 } };
     for (let i = 0; i < 100; i++) {
       await sleep(100);
       const r = await ask(server, { type: 'count-get' });
@@ -193,6 +196,11 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     rows.push(row('Notifications (CON, SenML CBOR) decoded + stored in LevelDB', counted.count, notifySeconds));
     log(`\nDevice management, ${n} lightweight devices (load process) vs server process (LevelDB store); ${phaseMs / 1000} s per phase; ${cpus().length} cores, load ${loadAtStart.toFixed(1)} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
     log(`registration of ${n} devices: ${regSeconds.toFixed(2)} s; read failures: ${reads.failed} in-server, ${viaHttp.failed} via HTTP; notifications sent ${sent}, ACKed ${acked}, re-sent ${resent}, RST ${resets}, stored ${counted.count} (${counted.stored} values); ceiling = mean of before/after = ${Math.round(ceilingRate)}/s\n`);
+    // CPU per operation is steadier than rates on a shared machine.
+    const us = (ms: number, ops: number): string => (ops > 0 && ms >= 0 ? ((1000 * ms) / ops).toFixed(1) : '-');
+    const perOp = (c: Cpu, ops: number): string =>
+      `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;
+    log(`server process CPU per operation: per read ${perOp(reads.cpu, reads.ok)}; per notification ${perOp(counted.cpu, counted.count)}\n`);
     log('| measurement | ops | seconds | ops/s | ratio to ceiling | target |');
     log('|---|---:|---:|---:|---:|---:|');
     const targets = ['', '', '≥ 0.5x', '', '≥ 0.7x'];

@@ -58,9 +58,16 @@ export const COMPOSITE_FORMATS: readonly number[] = [ContentFormat.SENML_JSON, C
 
 /** "1.1" → 11, "1.2.1" → 12; anything unparsable counts as 1.0. */
 function versionNumber(text: string): number {
+  // Every request asks; devices announce a handful of versions: remember them (bounded).
+  const known = VERSIONS.get(text);
+  if (known !== undefined) return known;
   const m = /^(\d+)\.(\d+)/.exec(text);
-  return m ? Number(m[1]) * 10 + Math.min(Number(m[2]), 9) : 10;
+  const n = m ? Number(m[1]) * 10 + Math.min(Number(m[2]), 9) : 10;
+  if (VERSIONS.size < 64) VERSIONS.set(text, n);
+  return n;
 }
+
+const VERSIONS = new Map<string, number>();
 
 export function chooseFormat(input: FormatChoiceInput): number {
   const composite = input.operation === 'composite';

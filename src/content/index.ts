@@ -114,6 +114,36 @@ export function decodeValues(format: number, payload: Uint8Array, path: LwM2mPat
   return guarded(format, () => (isMultiPath(codec) ? codec.decodeValues(payload, ctx, path) : nodeToValues(codec.decode(payload, path, ctx), path)));
 }
 
+/**
+ * The values of the node a payload holds at `path`, flattened: the same as
+ * `nodeToValues(decode(format, payload, path, ctx), path)` (timestamps and duplicates resolved as
+ * the node does), for Read responses and notifications. Multi-path formats decode to values
+ * first; when they hold exactly the value at `path` itself, as most notifications of a
+ * resource do, that value is the answer and the node is not built.
+ */
+export function decodeFlat(format: number, payload: Uint8Array, path: LwM2mPath, ctx: CodecContext): TimestampedValue[] {
+  const codec = codecFor(format);
+  checkSize(payload, ctx);
+  const node = guarded(format, (): LwM2mNode | TimestampedValue => {
+    if (!isMultiPath(codec)) return codec.decode(payload, path, ctx);
+    // Every multi-path codec's decode is valuesToNode(decodeValues(...)): the same steps.
+    const values = codec.decodeValues(payload, ctx, path);
+    const only = values.length === 1 ? values[0]! : undefined;
+    if (only && path.resourceId !== undefined && samePath(only.path, path)) return { path: { ...only.path }, value: only.value };
+    return valuesToNode(values, path, ctx);
+  });
+  if (!('kind' in node)) return [node];
+  // A single value (text, opaque, TLV of one resource): its path without nodePath's arrays.
+  if (node.kind === 'resource' && path.objectId !== undefined && path.instanceId !== undefined) {
+    return [{ path: { objectId: path.objectId, instanceId: path.instanceId, resourceId: node.id }, value: node.value }];
+  }
+  return nodeToValues(node, path);
+}
+
+function samePath(a: LwM2mPath, b: LwM2mPath): boolean {
+  return a.objectId === b.objectId && a.instanceId === b.instanceId && a.resourceId === b.resourceId && a.resourceInstanceId === b.resourceInstanceId;
+}
+
 /** The deepest path that holds every value (the root when they share no object). */
 export function commonPath(values: readonly TimestampedValue[]): LwM2mPath {
   if (values.length === 0) return {};

@@ -100,10 +100,13 @@ export function recordsToValues(records: readonly SenmlRecord[], ctx: CodecConte
       if (type !== undefined && type !== 'none') throw badPayload(`SenML record for ${formatPath(path)} has no value`);
       value = { type: 'none', value: null };
     }
-    const formatted = formatPath(path);
-    const key = `${formatted}@${time ?? ''}`;
-    if (seen.has(key)) throw badPayload(`SenML pack holds ${formatted} twice for the same time`);
-    seen.add(key);
+    // A pack of one record cannot repeat a path (most notifications): no key to build.
+    if (records.length > 1) {
+      const formatted = formatPath(path);
+      const key = `${formatted}@${time ?? ''}`;
+      if (seen.has(key)) throw badPayload(`SenML pack holds ${formatted} twice for the same time`);
+      seen.add(key);
+    }
     const out: TimestampedValue = { path, value };
     if (time !== undefined) out.time = time;
     return out;

@@ -3,6 +3,7 @@ import {
   codecFor,
   commonPath,
   decode,
+  decodeFlat,
   decodePaths,
   decodeValues,
   decodeWithWarnings,
@@ -13,7 +14,8 @@ import {
   isSupportedFormat,
 } from '../../src/content/index.js';
 import { formatPath, parsePath } from '../../src/content/path.js';
-import type { LwM2mNode, TimestampedValue } from '../../src/content/types.js';
+import { nodeToValues } from '../../src/content/tree.js';
+import type { CodecContext, LwM2mNode, LwM2mPath, TimestampedValue } from '../../src/content/types.js';
 import { Lwm2mError } from '../../src/errors.js';
 import { capturedPayloads } from './_payloads.js';
 import { testContext } from './_models.js';
@@ -102,4 +104,50 @@ test('payloads over the size limit are refused before any decoder runs', (t) => 
     const e = t.throws<Lwm2mError>(() => decode(f, new Uint8Array(5), parsePath('/3/0/0'), small));
     t.regex(e!.message, /exceeds 4/);
   }
+});
+
+/** decodeFlat's answer, or the error it throws, next to nodeToValues(decode(...))'s. */
+function bothWays(format: number, payload: Uint8Array, path: LwM2mPath, c: CodecContext = ctx): [unknown, unknown] {
+  const run = (fn: () => TimestampedValue[]): unknown => {
+    try {
+      return fn();
+    } catch (e) {
+      return { error: (e as Lwm2mError).code, coap: (e as Lwm2mError).coapCode, message: (e as Error).message };
+    }
+  };
+  return [run(() => decodeFlat(format, payload, path, c)), run(() => nodeToValues(decode(format, payload, path, c), path))];
+}
+
+test('decodeFlat flattens what decode gives, for every captured payload', (t) => {
+  const payloads = capturedPayloads([0, 42, 110, 112, 11542, 1542, 11543, 1543, 11544]).filter((p) => p.role === 'response');
+  t.true(payloads.length > 20);
+  for (const p of payloads) {
+    const [flat, viaNode] = bothWays(p.format, p.payload, p.path);
+    t.deepEqual(flat, viaNode, `${p.file}: ${p.note} ${formatPath(p.path)} (${p.format})`);
+  }
+});
+
+test('decodeFlat of a single-value SenML or LwM2M CBOR payload matches the node, timestamps and errors included', (t) => {
+  const at = parsePath('/3303/0/5700');
+  const v = (time?: number, path = at, value = 21.5): TimestampedValue => ({ path, value: { type: 'float', value }, ...(time === undefined ? {} : { time }) });
+  const cases: [string, TimestampedValue[], LwM2mPath][] = [
+    ['one value at the target', [v()], at],
+    ['one timestamped value at the target', [v(1_700_000_000)], at],
+    ['two times of the target: the newest', [v(1_700_000_000, at, 1), v(1_700_000_100, at, 2)], at],
+    ['a value below the target (resource instance)', [v(undefined, parsePath('/3303/0/5700/1'))], at],
+    ['a value beside the target', [v(undefined, parsePath('/3303/0/5701'))], at],
+    ['a value at a resource instance target', [v(undefined, parsePath('/3303/0/5700/1'))], parsePath('/3303/0/5700/1')],
+    ['two resources of an instance', [v(undefined, parsePath('/3303/0/5700')), v(undefined, parsePath('/3303/0/5701'))], parsePath('/3303/0')],
+  ];
+  for (const format of [110, 112, 11543, 11544]) {
+    for (const [name, values, path] of cases) {
+      // LwM2M CBOR carries no timestamps.
+      if (format === 11544 && values.some((x) => x.time !== undefined)) continue;
+      const [flat, viaNode] = bothWays(format, encodeValues(format, values, ctx), path);
+      t.deepEqual(flat, viaNode, `${formatName(format)}: ${name}`);
+    }
+  }
+  const one = decodeFlat(112, encodeValues(112, [v(1_700_000_000)], ctx), at, ctx);
+  t.deepEqual(one, [{ path: at, value: { type: 'float', value: 21.5 } }], 'as the node: no time');
+  t.not(one[0]!.path, at, 'a path of its own');
 });

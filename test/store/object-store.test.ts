@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { BatchWriter } from '../../src/store/batch-writer.js';
 import { openDatabase, sublevel, type Database } from '../../src/store/level-db.js';
 import { LevelObjectStore, type LevelObjectStoreOptions } from '../../src/store/object-store-level.js';
@@ -29,7 +29,7 @@ objectStoreSuite(test, 'level, 1 cached device', async (options) => {
 async function levelStore(options: LevelObjectStoreOptions, dir?: string) {
   const folder = dir ?? (await mkdtemp(path.join(tmpdir(), 'lwm2m-obj-')));
   const db = await openDatabase(folder);
-  const store = await LevelObjectStore.open(db, undefined, options);
+  const store = await LevelObjectStore.open(db, undefined, { logger: silentLogger(), ...options });
   const close = async () => {
     await store.close();
     await db.close();
@@ -66,8 +66,8 @@ test('level: the history bound holds across restarts', async (t) => {
   for (let i = 8; i < 40; i++) await again.store.put([value({ v: i, time: T0 + i })]);
   await again.store.close();
   let stored = 0;
-  for await (const _ of sublevel(again.db, 'obj-hist').keys()) stored++;
-  t.true(stored <= 10 + 1, `history on disk is trimmed on write (found ${stored})`);
+  for await (const _ of sublevel(again.db, 'obj-ring').keys()) stored++;
+  t.is(stored, 10, 'history on disk is bounded on write');
   t.deepEqual(floats(await again.store.history('ep-1', '/3303/0/5700', { limit: 3 })), [39, 38, 37]);
   await again.dispose();
 });
@@ -92,7 +92,7 @@ test('level: a corrupt stored value is skipped with a warning; the device keeps 
   const latestRaw = sublevel(first.db, 'obj-latest');
   const key = (await latestRaw.keys().all()).find((k) => k.endsWith('00003/00000/00009')) as string;
   await latestRaw.put(key, '{"endpoint":', { valueEncoding: 'utf8' });
-  const histRaw = sublevel(first.db, 'obj-hist');
+  const histRaw = sublevel(first.db, 'obj-ring');
   const hkey = (await histRaw.keys().all()).find((k) => k.includes('05700')) as string;
   await histRaw.put(hkey, '[1,2', { valueEncoding: 'utf8' });
   await first.db.close();
@@ -105,5 +105,102 @@ test('level: a corrupt stored value is skipped with a warning; the device keeps 
   await again.store.put([value({ path: '/3/0/9', v: 81, time: T0 - 5 })]);
   t.deepEqual(floats(await again.store.latest('ep-1', '/3/0/9')), [81], 'a new value replaces the unreadable one');
   t.true(lines.filter((l) => l.includes('skipped') && l.includes('"level":40')).length >= 2);
+  await again.dispose();
+});
+
+test('level: values arriving out of time order under concurrent writes keep the newest by time', async (t) => {
+  const s = await levelStore({ retention: { maxEntries: 10 } });
+  // Bursts of puts in one turn (so trims overlap later writes), times shuffled within a burst.
+  for (let burst = 0; burst < 12; burst++) {
+    const times = Array.from({ length: 9 }, (_, i) => burst * 9 + ((i * 5) % 9));
+    await Promise.all(times.map((i) => s.store.put([value({ v: i, time: T0 + i })])));
+  }
+  await s.store.close();
+  const keys = await sublevel(s.db, 'obj-ring').keys().all();
+  t.is(keys.length, 10, 'maxEntries stay on disk');
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [107, 106, 105, 104, 103, 102, 101, 100, 99, 98]);
+  await s.dispose();
+});
+
+test('level: a value older than a full history is dropped from it; one in between replaces the oldest', async (t) => {
+  const s = await levelStore({ retention: { maxEntries: 3 } });
+  for (const i of [10, 20, 30]) await s.store.put([value({ v: i, time: T0 + i })]);
+  await s.store.put([value({ v: 5, time: T0 + 5 })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [30, 20, 10]);
+  await s.store.put([value({ v: 25, time: T0 + 25 })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [30, 25, 20]);
+  await s.store.put([value({ v: 40, time: T0 + 40 }), value({ v: 35, time: T0 + 35 })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [40, 35, 30]);
+  t.deepEqual(floats(await s.store.latest('ep-1')), [40]);
+  await s.close();
+  const again = await levelStore({ retention: { maxEntries: 3 } }, s.dir);
+  await again.store.put([value({ v: 45, time: T0 + 45 })]);
+  t.deepEqual(floats(await again.store.history('ep-1', '/3303/0/5700')), [45, 40, 35], 'the ring continues after a restart');
+  await again.dispose();
+});
+
+test('level: history written in the former layout (obj-hist) is moved into rings at open', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-obj-'));
+  const db = await openDatabase(dir);
+  const legacy = sublevel(db, 'obj-hist');
+  // "<ep> <path> <time 15> <tiebreak 19>", as the former store wrote them.
+  const key = (ep: string, pk: string, time: number, n: number) => [ep, pk, String(time).padStart(15, '0'), String(n).padStart(19, '0')].join('\x00');
+  for (let i = 0; i < 6; i++) await legacy.put(key('ep-1', '03303/00000/05700', T0 + i, i), JSON.stringify(value({ v: i, time: T0 + i })), { valueEncoding: 'utf8' });
+  await legacy.put(key('ep-2', '03303/00000/05700', T0, 9), JSON.stringify(value({ endpoint: 'ep-2', v: 9 })), { valueEncoding: 'utf8' });
+  await legacy.put(key('ep-2', '03303/00000/05700', T0 + 1, 10), '{"broken', { valueEncoding: 'utf8' });
+  await db.close();
+
+  const s = await levelStore({ retention: { maxEntries: 4 } }, dir);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [5, 4, 3, 2], 'the newest maxEntries per path');
+  t.deepEqual(floats(await s.store.history('ep-2', '/3303/0/5700')), [9], 'unreadable entries are dropped');
+  t.deepEqual(await sublevel(s.db, 'obj-hist').keys().all(), []);
+  await s.store.put([value({ v: 6, time: T0 + 6 })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [6, 5, 4, 3]);
+  await s.dispose();
+});
+
+test('level: a smaller or larger maxEntries after a restart keeps the newest entries', async (t) => {
+  const first = await levelStore({ retention: { maxEntries: 5 } });
+  for (let i = 0; i < 8; i++) await first.store.put([value({ v: i, time: T0 + i }), value({ path: '/3/0/9', v: i, time: T0 + i })]);
+  await first.close();
+  const smaller = await levelStore({ retention: { maxEntries: 3 } }, first.dir);
+  t.deepEqual(floats(await smaller.store.history('ep-1', '/3303/0/5700')), [7, 6, 5]);
+  await smaller.store.put([value({ v: 8, time: T0 + 8 })]);
+  t.deepEqual(floats(await smaller.store.history('ep-1', '/3303/0/5700')), [8, 7, 6]);
+  t.is((await sublevel(smaller.db, 'obj-ring').keys().all()).length, 6);
+  await smaller.close();
+  const larger = await levelStore({ retention: { maxEntries: 6 } }, first.dir);
+  for (let i = 9; i < 13; i++) await larger.store.put([value({ v: i, time: T0 + i })]);
+  t.deepEqual(floats(await larger.store.history('ep-1', '/3303/0/5700')), [12, 11, 10, 9, 8, 7]);
+  t.deepEqual(floats(await larger.store.history('ep-1', '/3/0/9')), [7, 6, 5]);
+  await larger.dispose();
+});
+
+test('level: applyRetention by age keeps the ring writable', async (t) => {
+  const s = await levelStore({ retention: { maxEntries: 4, maxAgeMs: 1000 } });
+  for (let i = 0; i < 6; i++) await s.store.put([value({ v: i, time: T0 + i * 400 })]);
+  t.is(await s.store.applyRetention(T0 + 2600), 2, 'T0+800 and T0+1200 are older than 1000 ms');
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [5, 4]);
+  await s.store.put([value({ v: 6, time: T0 + 2400 }), value({ v: 7, time: T0 + 2800 })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [7, 6, 5, 4]);
+  await s.store.put([value({ v: 8, time: T0 + 3000 })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [8, 7, 6, 5]);
+  await s.dispose();
+});
+
+test('level: a late value in a ring that is not full, then expired, leaves the ring writable in order', async (t) => {
+  const s = await levelStore({ retention: { maxEntries: 5, maxAgeMs: 1000 } });
+  for (const ms of [1000, 1500, 2000, 100, 2500]) await s.store.put([value({ v: ms, time: T0 + ms })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [2500, 2000, 1500, 1000, 100]);
+  t.is(await s.store.applyRetention(T0 + 2050), 2, 'T0+100 and T0+1000 are older than 1000 ms');
+  for (const ms of [3000, 3500, 4000]) await s.store.put([value({ v: ms, time: T0 + ms })]);
+  t.deepEqual(floats(await s.store.history('ep-1', '/3303/0/5700')), [4000, 3500, 3000, 2500, 2000]);
+  t.is((await sublevel(s.db, 'obj-ring').keys().all()).length, 5);
+  await s.close();
+  const again = await levelStore({ retention: { maxEntries: 5, maxAgeMs: 1000 } }, s.dir);
+  await again.store.put([value({ v: 1800, time: T0 + 1800 })]);
+  t.deepEqual(floats(await again.store.history('ep-1', '/3303/0/5700')), [4000, 3500, 3000, 2500, 2000], 'older than a full history: not kept');
+  await again.store.put([value({ v: 4500, time: T0 + 4500 })]);
+  t.deepEqual(floats(await again.store.history('ep-1', '/3303/0/5700')), [4500, 4000, 3500, 3000, 2500]);
   await again.dispose();
 });

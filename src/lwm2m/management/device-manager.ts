@@ -73,7 +73,9 @@ export class DeviceManager {
     const timeoutMs = opts.timeoutMs ?? this.#o.timeoutMs;
     let res;
     try {
-      res = await this.#o.port.request(reg.address, timeoutMs === undefined ? built.request : { ...built.request, timeoutMs });
+      // `built` is this attempt's own: the deadline goes straight onto its request.
+      if (timeoutMs !== undefined) built.request.timeoutMs = timeoutMs;
+      res = await this.#o.port.request(reg.address, built.request);
     } catch (e) {
       return { result: failure(e), format };
     }
@@ -104,8 +106,9 @@ export class DeviceManager {
   }
 }
 
-export async function storeValues(store: ObjectStore, endpoint: string, values: PathValue[], source: ValueSource, now: number): Promise<void> {
-  await store.put(values.map((v) => ({ endpoint, path: v.path, value: v.value, time: v.time ?? now, receivedAt: now, source })));
+/** Writes values to the object store; resolves when they are stored. */
+export function storeValues(store: ObjectStore, endpoint: string, values: PathValue[], source: ValueSource, now: number): Promise<void> {
+  return store.put(values.map((v) => ({ endpoint, path: v.path, value: v.value, time: v.time ?? now, receivedAt: now, source })));
 }
 
 function fallbackOp(op: SimpleOperation, refused: number | undefined): SimpleOperation | undefined {

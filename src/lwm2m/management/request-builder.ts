@@ -1,9 +1,9 @@
 import type { IncomingResponse, OutgoingRequest } from '../../coap/types.js';
-import { chooseFormat } from '../../content/format-choice.js';
-import { decode, decodeValues, encode, encodePaths, encodeValues } from '../../content/index.js';
+import { chooseFormat, type FormatChoiceInput } from '../../content/format-choice.js';
+import { decodeFlat, decodeValues, encode, encodePaths, encodeValues } from '../../content/index.js';
 import { formatAttributeQuery, parseDiscover } from '../../content/link-attributes.js';
 import { formatPath, parsePath, pathLevel, segments } from '../../content/path.js';
-import { nodeToValues, valuesToNode } from '../../content/tree.js';
+import { valuesToNode } from '../../content/tree.js';
 import { ContentFormat, type CodecContext, type LwM2mPath, type TimestampedValue } from '../../content/types.js';
 import { valueFromJson, valueToJson } from '../../content/value-json.js';
 import { Lwm2mError } from '../../errors.js';
@@ -32,7 +32,7 @@ export function buildRequest(reg: Registration, op: Simple, ctx: CodecContext): 
     case 'observe': {
       const target = parsePath(op.path);
       const format = pickFormat(reg, target, ctx, op.format, op.op === 'read' ? 'read' : 'observe');
-      const request: OutgoingRequest = { method: 'GET', path: uriPath(reg, target), accept: format };
+      const request: OutgoingRequest = { method: 'GET', path: reg.rootPath === '/' ? plainUriPath(op.path, target) : uriPath(reg, target), accept: format };
       if (op.op === 'observe') request.observe = 0;
       return { request, format, target };
     }
@@ -127,22 +127,20 @@ export function decodeResponse(res: IncomingResponse, built: BuiltRequest, ctx: 
   const level = pathLevel(built.target);
   const format = res.contentFormat ?? (level === 'resource' || level === 'resourceInstance' ? ContentFormat.TEXT : built.format ?? ContentFormat.TLV);
   if (level === 'root') return decodeValues(format, res.payload, built.target, ctx);
-  const node = decode(format, res.payload, built.target, ctx);
-  return nodeToValues(node, built.target);
+  return decodeFlat(format, res.payload, built.target, ctx);
 }
 
 function pickFormat(reg: Registration, target: LwM2mPath, ctx: CodecContext, override: number | undefined, operation: 'read' | 'write' | 'composite' | 'observe'): number {
   const level = pathLevel(target);
   const model = target.resourceId === undefined ? undefined : ctx.models.resource(target.objectId!, target.resourceId, ctx.objectVersions?.get(target.objectId!));
-  return chooseFormat({
-    lwm2mVersion: reg.lwm2mVersion,
-    supportedFormats: reg.supportedFormats,
-    level,
-    ...(level === 'resource' && model ? { multipleResource: model.multiple, resourceType: model.type } : {}),
-    ...(level === 'resourceInstance' && model ? { resourceType: model.type } : {}),
-    ...(override !== undefined ? { override } : {}),
-    operation,
-  });
+  // Built field by field (no spreads): this runs for every request.
+  const input: FormatChoiceInput = { lwm2mVersion: reg.lwm2mVersion, supportedFormats: reg.supportedFormats, level, operation };
+  if (model && (level === 'resource' || level === 'resourceInstance')) {
+    if (level === 'resource') input.multipleResource = model.multiple;
+    input.resourceType = model.type;
+  }
+  if (override !== undefined) input.override = override;
+  return chooseFormat(input);
 }
 
 function encodeAt(format: number, values: PathValue[], target: LwM2mPath, ctx: CodecContext): Buffer {
@@ -167,6 +165,20 @@ export function uriPath(reg: Registration, path: LwM2mPath): string[] {
   const root = reg.rootPath === '/' ? [] : reg.rootPath.split('/').filter((s) => s !== '');
   return [...root, ...segments(path).map(String)];
 }
+
+/**
+ * Uri-Path segments of a path under the root "/", remembered per path text (bounded): every
+ * read of the same resource sends the same segments. Frozen, as the arrays are shared.
+ */
+function plainUriPath(text: string, path: LwM2mPath): string[] {
+  const known = PLAIN_URI_PATHS.get(text);
+  if (known !== undefined) return known;
+  const segs = Object.freeze(segments(path).map(String)) as string[];
+  if (PLAIN_URI_PATHS.size < 10_000) PLAIN_URI_PATHS.set(text, segs);
+  return segs;
+}
+
+const PLAIN_URI_PATHS = new Map<string, string[]>();
 
 function stripRoot(location: string[], rootLen: number): string[] {
   return rootLen > 0 && location.length > rootLen ? location.slice(rootLen) : location;

@@ -1,7 +1,7 @@
 import type { IncomingResponse, NotificationHandler, OutgoingRequest } from '../../coap/types.js';
 import { systemClock, type Clock } from '../../clock.js';
 import { parsePath } from '../../content/path.js';
-import type { EventBus } from '../../events.js';
+import type { EventBus, ServerEventMap } from '../../events.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { ModelLookup } from '../../model/types.js';
 import type { ObjectStore, ObservationRecord, ObservationStore, Registration, RegistrationStore } from '../../store/types.js';
@@ -40,6 +40,8 @@ export class ObservationService {
   readonly #log: Logger;
   /** Live records by token (hex): notifications are matched synchronously. */
   readonly #byToken = new Map<string, ObservationRecord>();
+  /** Per live record: the target path and format its notifications are decoded with. */
+  readonly #decodings = new WeakMap<ObservationRecord, BuiltRequest>();
 
   constructor(o: ObservationServiceOptions) {
     this.#o = o;
@@ -206,15 +208,26 @@ export class ObservationService {
     const reg = await this.#o.registrations.getByEndpoint(rec.endpoint);
     if (!reg) return;
     const now = this.#clock.now();
-    const target = rec.composite ? {} : parsePath(rec.paths[0]!);
-    const format = rec.accept;
     try {
-      const values = decodeResponse(res, { request: { method: 'GET', path: [] }, target, ...(format !== undefined ? { format } : {}) }, codecContext(reg, this.#o.models, now)).map(toPathValue);
+      const values = decodeResponse(res, this.#decoding(rec), codecContext(reg, this.#o.models, now)).map(toPathValue);
       if (this.#o.objectStore) await storeValues(this.#o.objectStore, rec.endpoint, values, 'notify', now);
-      this.#o.events.emit('notification', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, values, ...(res.observe !== undefined ? { sequence: res.observe } : {}) });
+      const event: ServerEventMap['notification'] = { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, values };
+      if (res.observe !== undefined) event.sequence = res.observe;
+      this.#o.events.emit('notification', event);
     } catch (e) {
       this.#log.warn({ endpoint: rec.endpoint, paths: rec.paths, err: (e as Error).message }, 'undecodable notification dropped');
     }
+  }
+
+  /** What decoding a notification of `rec` needs, worked out once per observation. */
+  #decoding(rec: ObservationRecord): BuiltRequest {
+    let built = this.#decodings.get(rec);
+    if (built === undefined) {
+      const target = Object.freeze(rec.composite ? {} : parsePath(rec.paths[0]!));
+      built = Object.freeze({ request: Object.freeze({ method: 'GET' as const, path: [] }), target, ...(rec.accept !== undefined ? { format: rec.accept } : {}) });
+      this.#decodings.set(rec, built);
+    }
+    return built;
   }
 }
 
