@@ -66,6 +66,8 @@ export interface ServerConfig {
     historyEntries: number;
     /** History older than this is dropped (ms). */
     historyMaxAgeMs: number;
+    /** How often history past `historyMaxAgeMs` is swept out (ms). Default one hour. */
+    retentionSweepMs: number;
   };
   /** Rate limits on device-initiated requests, and automatic quarantine (off by default). */
   protection: ProtectionConfig;
@@ -90,7 +92,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   registration: { expiryGraceMs: 2000, sweepIntervalMs: 1000, followAddressOnUpdate: true },
   management: { requestTimeoutMs: 30_000, reobserveOnRegister: true },
   queue: { awakeWindowMs: 93_000, ttlMs: 24 * 3600 * 1000 },
-  objectStore: { historyEntries: 100, historyMaxAgeMs: 7 * 24 * 3600 * 1000 },
+  objectStore: { historyEntries: 100, historyMaxAgeMs: 7 * 24 * 3600 * 1000, retentionSweepMs: 3600 * 1000 },
   protection: resolveProtection(),
   events: { bufferSize: 10_000 },
   objectsDirs: [],
@@ -161,6 +163,7 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
   positive(c.queue.ttlMs, 'queue.ttlMs');
   positive(c.objectStore.historyEntries, 'objectStore.historyEntries');
   positive(c.objectStore.historyMaxAgeMs, 'objectStore.historyMaxAgeMs');
+  positive(c.objectStore.retentionSweepMs, 'objectStore.retentionSweepMs');
   positive(c.events.bufferSize, 'events.bufferSize');
   if (!LOG_LEVELS.includes(c.logLevel)) throw bad(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   return deepFreeze(c);

@@ -23,6 +23,7 @@ import { startBootstrapListeners, type BootstrapListeners } from './lwm2m/bootst
 import { BootstrapProvisioner } from './lwm2m/bootstrap/provisioning.js';
 import { registerBootstrapRoutes } from './http/routes/bootstrap-routes.js';
 import { DtlsServerTransport } from './dtls/index.js';
+import { RetentionSweep } from './store/retention-sweep.js';
 import { registerSecurityRoutes } from './http/routes/security-routes.js';
 import { securityRegistrationGuard } from './security/registration-guard.js';
 import { loadServerKeys } from './security/server-keys.js';
@@ -254,6 +255,9 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
 
     await registrations.start();
     cleanups.push(() => registrations.stop());
+    const retention = new RetentionSweep({ store: stores.objects, clock, intervalMs: config.objectStore.retentionSweepMs, logger: child('store') });
+    retention.start();
+    cleanups.push(() => retention.stop());
     await observations.start();
     dispatcher.start();
     cleanups.push(() => dispatcher.stop());
