@@ -24,6 +24,7 @@
  * The tag is compared in constant time and no plaintext is released before it verifies.
  */
 import { createCipheriv, type Cipher } from 'node:crypto';
+import { writeSeqNum } from './seq-num.js';
 
 const BLOCK = 16;
 const TAG = 8;
@@ -74,19 +75,6 @@ function zero(b: Buffer, from: number, to: number): void {
   for (let i = from; i < to; i++) b[i] = 0;
 }
 
-/** `hi` (16 bits) || `lo` (48 bits) big-endian at `offset`: 48 bits exceed JS bitwise operators. */
-function writeExplicit(b: Buffer, offset: number, hi: number, lo: number): void {
-  const top = Math.floor(lo / 0x1_0000_0000);
-  const low = lo >>> 0;
-  b[offset] = (hi >>> 8) & 0xff;
-  b[offset + 1] = hi & 0xff;
-  b[offset + 2] = (top >>> 8) & 0xff;
-  b[offset + 3] = top & 0xff;
-  b[offset + 4] = low >>> 24;
-  b[offset + 5] = (low >>> 16) & 0xff;
-  b[offset + 6] = (low >>> 8) & 0xff;
-  b[offset + 7] = low & 0xff;
-}
 
 export class Ccm8 {
   readonly #key: Buffer;
@@ -182,7 +170,7 @@ export class Ccm8 {
     if (!salt) throw new Error('Ccm8 was made without a salt');
     const b = recordNonceScratch;
     for (let i = 0; i < 4; i++) b[i] = salt[i]!;
-    writeExplicit(b, 4, hi, lo);
+    writeSeqNum(b, 4, hi, lo);
     return b;
   }
 
@@ -208,7 +196,7 @@ export class Ccm8 {
     const a = scratchOf(count * per);
     const nonce = this.#recordNonce(hi, lo);
     for (let r = 0; r < count; r++) {
-      if (r > 0) writeExplicit(nonce, 4, hi, lo + r);
+      if (r > 0) writeSeqNum(nonce, 4, hi, lo + r);
       for (let i = 0; i < per; i++) {
         const o = (r * per + i) * BLOCK;
         a[o] = L - 1;

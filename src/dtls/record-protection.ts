@@ -14,6 +14,7 @@ import { keyBlockLength } from './cipher-suites.js';
 import { keyBlock } from './prf.js';
 import { ownBytes } from './byte-reader.js';
 import { Ccm8 } from './ccm8.js';
+import { writeSeqNum } from './seq-num.js';
 
 export interface DirectionKeys {
   cipher: CipherSuite['cipher'];
@@ -114,20 +115,6 @@ export function protectionOverhead(cipher: CipherSuite['cipher'], cidLength = 0)
   return cipher === 'aes128_ccm8' ? CCM_EXPLICIT_NONCE + CCM_TAG + inner : CBC_IV + MAC_LEN + 16 + inner;
 }
 
-/** Writes the DTLS seq_num = epoch || 48-bit sequence (RFC 6347 §4.1.2.1) at `offset`. */
-function writeSeqNum(b: Buffer, offset: number, epoch: number, seq: number): void {
-  b[offset] = (epoch >>> 8) & 0xff;
-  b[offset + 1] = epoch & 0xff;
-  // 48 bits do not fit JS bitwise operators: the top 16 bits by division.
-  const hi = Math.floor(seq / 0x1_0000_0000);
-  const lo = seq >>> 0;
-  b[offset + 2] = (hi >>> 8) & 0xff;
-  b[offset + 3] = hi & 0xff;
-  b[offset + 4] = lo >>> 24;
-  b[offset + 5] = (lo >>> 16) & 0xff;
-  b[offset + 6] = (lo >>> 8) & 0xff;
-  b[offset + 7] = lo & 0xff;
-}
 
 /**
  * AAD scratch: the cipher (or HMAC) copies it into its own input before it returns, so one
