@@ -159,7 +159,10 @@ export class DtlsServerEngine {
       this.#o.logger.debug({ peer: key }, 'dtls handshake limit reached, ClientHello dropped');
       return;
     }
-    if (!this.#sessions.byPeer(key) && !this.#sessions.admits(peer.address, this.#o.limits.maxSessionsPerAddress, this.#o.limits.maxSessions)) {
+    // Handshakes under way count as sessions (the one this ClientHello replaces excepted).
+    const replaced = pending ? 1 : 0;
+    const admitted = this.#sessions.admits(peer.address, limits.maxSessionsPerAddress, limits.maxSessions, this.#handshakes.countFor(peer.address) - replaced, this.#handshakes.size - replaced);
+    if (!this.#sessions.byPeer(key) && !admitted) {
       this.#stats.handshakesRejected++;
       this.#o.logger.debug({ peer: key }, 'dtls session limit reached, ClientHello dropped');
       return;

@@ -37,8 +37,13 @@ export class SessionTable {
     return [...this.#byPeer.values()];
   }
 
-  admits(address: string, perAddress: number, total: number): boolean {
-    return this.#byPeer.size < total && (this.#perAddress.get(address) ?? 0) < perAddress;
+  /**
+   * Whether one more session fits: `inProgress` (handshakes under way for this address) and
+   * `inProgressTotal` (all handshakes) count as sessions already, so a burst of handshakes from
+   * one address cannot finish above the limit.
+   */
+  admits(address: string, perAddress: number, total: number, inProgress = 0, inProgressTotal = 0): boolean {
+    return this.#byPeer.size + inProgressTotal < total && (this.#perAddress.get(address) ?? 0) + inProgress < perAddress;
   }
 
   /** Adds a session, replacing (and returning) whatever session held its address. */

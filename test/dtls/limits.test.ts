@@ -149,6 +149,23 @@ test('sessions per address are limited', async (t) => {
   await s.server.close();
 });
 
+test('handshakes under way count against the sessions per address: a burst cannot finish above the limit', async (t) => {
+  const s = await startServer({ limits: { maxSessionsPerAddress: 2 } });
+  const server = { address: '127.0.0.1', port: s.port };
+  const clients = await Promise.all([1, 2, 3].map(() => PskTestClient.raw({ server, ...id })));
+  t.teardown(async () => {
+    for (const c of clients) c.close();
+    await s.server.close();
+  });
+  await startHandshake(clients[0]!);
+  await startHandshake(clients[1]!);
+  // No session is established yet, but two are on their way: a third ClientHello is dropped.
+  t.is(s.server.stats().sessions, 0);
+  await t.throwsAsync(startHandshake(clients[2]!));
+  t.is(s.server.stats().handshakesInProgress, 2);
+  t.is(s.server.stats().handshakesRejected, 1);
+});
+
 test('an idle session expires', async (t) => {
   const clock = new ManualClock();
   const s = await startServer({ clock, limits: { sessionIdleMs: 10_000 } });
