@@ -1,5 +1,5 @@
 import { peerKey, type PeerAddress } from '../transport/types.js';
-import type { Registration } from './types.js';
+import type { Registration, RegistrationStore } from './types.js';
 
 /**
  * The in-memory indexes every registration store keeps: by id, by endpoint and by address.
@@ -73,5 +73,39 @@ export class RegistrationIndex {
     const out: Registration[] = [];
     for (const r of this.#byId.values()) if (r.expiresAt <= nowMs) out.push(r);
     return out;
+  }
+}
+
+/**
+ * What every registration store answers from its in-memory index (lookups never touch the
+ * disk); the stores add how they write.
+ */
+export abstract class IndexedRegistrationStore implements RegistrationStore {
+  protected readonly index = new RegistrationIndex();
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  abstract add(reg: Registration): Promise<Registration | undefined>;
+  abstract update(reg: Registration): Promise<Registration | undefined>;
+  abstract remove(id: string): Promise<Registration | undefined>;
+  abstract removeExpired(nowMs: number): Promise<Registration[]>;
+  abstract close(): Promise<void>;
+
+  async getById(id: string): Promise<Registration | undefined> {
+    return this.index.getById(id);
+  }
+
+  async getByEndpoint(endpoint: string): Promise<Registration | undefined> {
+    return this.index.getByEndpoint(endpoint);
+  }
+
+  async getByAddress(address: PeerAddress): Promise<Registration | undefined> {
+    return this.index.getByAddress(address);
+  }
+
+  async list(): Promise<Registration[]> {
+    return this.index.sorted();
   }
 }
