@@ -1,3 +1,4 @@
+import { InternTable } from '../intern-table.js';
 import type { PeerIdentity } from '../transport/types.js';
 import type { ObjectLink, Registration } from './types.js';
 
@@ -75,7 +76,7 @@ function encodeLinks(links: readonly ObjectLink[]): string {
 
 /** The links of an encoded list, shared by every registration with the same list. */
 function decodeLinks(text: string): ObjectLink[] {
-  return intern(linkLists, text, () => {
+  return linkLists.get(text, () => {
     const links: ObjectLink[] = [];
     for (const item of text === '' ? [] : text.split(',')) {
       const [path = '', version] = item.split(';');
@@ -94,25 +95,15 @@ function decodeLinks(text: string): ObjectLink[] {
  * handful of firmware images, and one copy per device of nine link objects is ~1 KB each
  * (the registration interface shares its parses the same way). Frozen: replace, never change.
  */
-const INTERN_MAX = 4096;
-const linkLists = new Map<string, ObjectLink[]>();
-const formatLists = new Map<string, number[]>();
+const linkLists = new InternTable<ObjectLink[]>();
+const formatLists = new InternTable<number[]>();
 
 function internObjectLinks(links: ObjectLink[]): ObjectLink[] {
-  return intern(linkLists, encodeLinks(links), () => Object.freeze(links.map((l) => Object.freeze({ ...l }))) as ObjectLink[]);
+  return linkLists.get(encodeLinks(links), () => Object.freeze(links.map((l) => Object.freeze({ ...l }))) as ObjectLink[]);
 }
 
 function internFormats(formats: number[]): number[] {
-  return intern(formatLists, formats.join(','), () => Object.freeze([...formats]) as number[]);
-}
-
-function intern<T>(map: Map<string, T>, key: string, make: () => T): T {
-  const hit = map.get(key);
-  if (hit !== undefined) return hit;
-  const value = make();
-  if (map.size >= INTERN_MAX) map.clear();
-  map.set(key, value);
-  return value;
+  return formatLists.get(formats.join(','), () => Object.freeze([...formats]) as number[]);
 }
 
 function identityToStored(i: PeerIdentity): StoredIdentity {

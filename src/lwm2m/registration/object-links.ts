@@ -1,5 +1,6 @@
 import { parseRegistrationLinks as parseLinkList } from '../../content/registration-links.js';
 import { formatPath } from '../../content/path.js';
+import { InternTable } from '../../intern-table.js';
 import type { ObjectLink } from '../../store/types.js';
 
 /** What a Register/Update payload says about the device (LwM2M 1.1 Transport §6.4.1, Core §6.2.1.1). */
@@ -15,12 +16,11 @@ export interface RegistrationLinks {
  * Parsed payloads by their text. A fleet runs a handful of firmware images, so most devices
  * send byte-identical Register payloads: they share one frozen parse (no re-parse, and one set
  * of link objects in memory instead of one per device: ~1 KB per registration for nine links).
- * Bounded: the cache is emptied when it reaches its size and refills with what is current.
+ * Bounded (InternTable). Payloads over CACHE_MAX_PAYLOAD bytes are parsed each time: rare, and
+ * a long key costs more than it saves.
  */
-const CACHE_MAX = 4096;
-/** Longer payloads are parsed each time (rare, and a long key costs more than it saves). */
 const CACHE_MAX_PAYLOAD = 2048;
-const cache = new Map<string, RegistrationLinks>();
+const cache = new InternTable<RegistrationLinks>();
 
 /**
  * Parses the link-format payload of a Register or Update into what a registration records. The
@@ -29,12 +29,7 @@ const cache = new Map<string, RegistrationLinks>();
 export function parseRegistrationLinks(payload: Uint8Array): RegistrationLinks {
   if (payload.length > CACHE_MAX_PAYLOAD) return parseFresh(payload);
   const key = Buffer.from(payload.buffer, payload.byteOffset, payload.length).toString('latin1');
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const links = parseFresh(payload);
-  if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(key, links);
-  return links;
+  return cache.get(key, () => parseFresh(payload));
 }
 
 function parseFresh(payload: Uint8Array): RegistrationLinks {

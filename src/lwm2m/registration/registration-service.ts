@@ -1,3 +1,4 @@
+import { InternTable } from '../../intern-table.js';
 import { pooledRandomHex } from '../../random-pool.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { Lwm2mError } from '../../errors.js';
@@ -208,11 +209,7 @@ function sameIdentity(a: PeerIdentity, b: PeerIdentity | undefined): boolean {
  * One string per host address: each datagram brings its own copy of the sender's address, and
  * a fleet behind a few gateways (or all on loopback) would otherwise keep one per registration.
  */
-const hosts = new Map<string, string>();
+const hosts = new InternTable<string>();
 function internHost(address: string): string {
-  const hit = hosts.get(address);
-  if (hit !== undefined) return hit;
-  if (hosts.size >= 4096) hosts.clear();
-  hosts.set(address, address);
-  return address;
+  return hosts.get(address, () => address);
 }
