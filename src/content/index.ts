@@ -4,7 +4,7 @@ import { limitsOf } from './limits.js';
 import { lwm2mCborCodec } from './lwm2m-cbor.js';
 import { omaJsonCodec } from './oma-json.js';
 import { opaqueCodec } from './opaque.js';
-import { isPrefixOf, segments } from './path.js';
+import { isPrefixOf, pathFromIds, pathsEqual, segments } from './path.js';
 import { senmlCborCodec } from './senml-cbor.js';
 import { senmlJsonCodec } from './senml-json.js';
 import { decodeText, textCodec } from './text.js';
@@ -129,7 +129,7 @@ export function decodeFlat(format: number, payload: Uint8Array, path: LwM2mPath,
     // Every multi-path codec's decode is valuesToNode(decodeValues(...)): the same steps.
     const values = codec.decodeValues(payload, ctx, path);
     const only = values.length === 1 ? values[0]! : undefined;
-    if (only && path.resourceId !== undefined && samePath(only.path, path)) return { path: { ...only.path }, value: only.value };
+    if (only && path.resourceId !== undefined && pathsEqual(only.path, path)) return { path: { ...only.path }, value: only.value };
     return valuesToNode(values, path, ctx);
   });
   if (!('kind' in node)) return [node];
@@ -138,10 +138,6 @@ export function decodeFlat(format: number, payload: Uint8Array, path: LwM2mPath,
     return [{ path: { objectId: path.objectId, instanceId: path.instanceId, resourceId: node.id }, value: node.value }];
   }
   return nodeToValues(node, path);
-}
-
-function samePath(a: LwM2mPath, b: LwM2mPath): boolean {
-  return a.objectId === b.objectId && a.instanceId === b.instanceId && a.resourceId === b.resourceId && a.resourceInstanceId === b.resourceInstanceId;
 }
 
 /** The deepest path that holds every value (the root when they share no object). */
@@ -154,13 +150,7 @@ export function commonPath(values: readonly TimestampedValue[]): LwM2mPath {
     while (n < ids.length && n < other.length && ids[n] === other[n]) n++;
     ids = ids.slice(0, n);
   }
-  const [objectId, instanceId, resourceId, resourceInstanceId] = ids;
-  const out: LwM2mPath = {};
-  if (objectId !== undefined) out.objectId = objectId;
-  if (instanceId !== undefined) out.instanceId = instanceId;
-  if (resourceId !== undefined) out.resourceId = resourceId;
-  if (resourceInstanceId !== undefined) out.resourceInstanceId = resourceInstanceId;
-  return out;
+  return pathFromIds(ids);
 }
 
 /**

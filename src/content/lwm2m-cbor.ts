@@ -3,7 +3,7 @@ import { decodeCbor } from './cbor-wire.js';
 import { readCborValue, VALUE_TAGS, writeCborValue } from './cbor-values.js';
 import { CborWriter } from './cbor-writer.js';
 import { limitsOf } from './limits.js';
-import { formatPath, MAX_ID, segments } from './path.js';
+import { formatPath, MAX_ID, pathFromIds, segments } from './path.js';
 import { nodeToValues, valuesToNode } from './tree.js';
 import { ContentFormat, type CodecContext, type CompositeCodec, type LwM2mPath, type LwM2mValue, type TimestampedValue } from './types.js';
 import { modelTypeAt } from './values.js';
@@ -33,16 +33,6 @@ function keyIds(key: unknown, where: string): number[] {
   });
 }
 
-function toPath(ids: readonly number[]): LwM2mPath {
-  const [objectId, instanceId, resourceId, resourceInstanceId] = ids;
-  const p: LwM2mPath = {};
-  if (objectId !== undefined) p.objectId = objectId;
-  if (instanceId !== undefined) p.instanceId = instanceId;
-  if (resourceId !== undefined) p.resourceId = resourceId;
-  if (resourceInstanceId !== undefined) p.resourceInstanceId = resourceInstanceId;
-  return p;
-}
-
 /** Walks the nested maps, calling `leaf` with the ids and item of every non-map value. */
 function walk(map: unknown, prefix: number[], leaf: (ids: number[], item: unknown) => void): void {
   if (!(map instanceof Map)) throw badPayload('LwM2M CBOR: payload is not a map');
@@ -66,7 +56,7 @@ function decodeValuesOf(payload: Uint8Array, ctx: CodecContext): TimestampedValu
   const out: TimestampedValue[] = [];
   const seen = new Set<string>();
   walk(parse(payload, ctx), [], (ids, item) => {
-    const path = toPath(ids);
+    const path = pathFromIds(ids);
     const key = formatPath(path);
     if (ids.length < 3) throw badPayload(`LwM2M CBOR: value at ${key}, which is not a resource`);
     if (seen.has(key)) throw badPayload(`LwM2M CBOR: ${key} appears twice`);
@@ -154,7 +144,7 @@ export const lwm2mCborCodec: CompositeCodec = {
       const ids = Array.isArray(key) && key.length === 0 ? [] : keyIds(key, 'LwM2M CBOR path list');
       if (ids.length > MAX_LEVELS) throw badPayload('LwM2M CBOR path list: path deeper than 4 ids');
       if (value !== null) throw badPayload('LwM2M CBOR path list: entries must be null');
-      const path = toPath(ids);
+      const path = pathFromIds(ids);
       const k = formatPath(path);
       if (seen.has(k)) throw badPayload(`LwM2M CBOR path list: ${k} listed twice`);
       seen.add(k);

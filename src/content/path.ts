@@ -89,6 +89,23 @@ export function isPrefixOf(outer: LwM2mPath, inner: LwM2mPath): boolean {
   return a.length <= b.length && a.every((v, i) => b[i] === v);
 }
 
+/** Equal as formatted (`formatPath(a) === formatPath(b)`), compared field by field (hot path). */
 export function pathsEqual(a: LwM2mPath, b: LwM2mPath): boolean {
-  return formatPath(a) === formatPath(b);
+  if (a.objectId !== b.objectId) return false;
+  if (a.objectId === undefined) return true;
+  if (a.instanceId !== b.instanceId) return false;
+  if (a.instanceId === undefined) return true;
+  if (a.resourceId !== b.resourceId) return false;
+  return a.resourceId === undefined || a.resourceInstanceId === b.resourceInstanceId;
+}
+
+/** The path of ids already checked (decoded numbers), outermost first; extra ids are ignored. */
+export function pathFromIds(ids: readonly number[]): LwM2mPath {
+  const [objectId, instanceId, resourceId, resourceInstanceId] = ids;
+  const p: LwM2mPath = {};
+  if (objectId !== undefined) p.objectId = objectId;
+  if (instanceId !== undefined) p.instanceId = instanceId;
+  if (resourceId !== undefined) p.resourceId = resourceId;
+  if (resourceInstanceId !== undefined) p.resourceInstanceId = resourceInstanceId;
+  return p;
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { formatPath, isPrefixOf, parsePath, pathLevel } from '../../src/content/path.js';
+import { formatPath, isPrefixOf, parsePath, pathFromIds, pathLevel, pathsEqual } from '../../src/content/path.js';
 import { Lwm2mError } from '../../src/errors.js';
 
 test('paths parse and format at every level', (t) => {
@@ -20,4 +20,10 @@ test('prefix test follows the hierarchy', (t) => {
   t.true(isPrefixOf(parsePath('/3'), parsePath('/3/0/1')));
   t.true(isPrefixOf(parsePath('/'), parsePath('/3')));
   t.false(isPrefixOf(parsePath('/3/1'), parsePath('/3/0/1')));
+});
+
+test('pathsEqual agrees with comparing formatted paths; pathFromIds builds the path of its ids', (t) => {
+  const texts = ['/', '/3', '/3/0', '/3/1', '/3/0/7', '/3/0/7/0', '/3/0/7/1', '/4/0/7/1', '/3303/0/5700'];
+  for (const a of texts) for (const b of texts) t.is(pathsEqual(parsePath(a), parsePath(b)), a === b, `${a} vs ${b}`);
+  for (const text of texts) t.deepEqual(pathFromIds(text.split('/').filter(Boolean).map(Number)), parsePath(text));
 });
