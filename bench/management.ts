@@ -23,7 +23,10 @@ import type { Cpu, ServerCommand, ServerReply } from './management-server.js';
  *     (SenML CBOR), written them to the LevelDB object store and emitted `notification`.
  *  3. the ceiling: raw UDP round trips/s between this process and a Node echo server process,
  *     with the same number of sockets and closed loops, measured before and after the server
- *     phases; ratios are to the mean of the two (the machine is shared: its load moves).
+ *     phases; ratios are to the mean of the two (the machine is shared: its load moves);
+ *  4. the stack floor: phases 1 and 2 against bench/stack-floor-server.ts, the least a durable
+ *     server can do per read and per notification on coap-packet + cbor-x + LevelDB (none of
+ *     our code), so the table shows how much of the distance to the ceiling is the stack.
  * It also prints the server process's CPU per read and per notification (all threads, and the
  * main thread alone on Linux) and the LevelDB batch sizes: steadier than rates when other jobs
  * share the machine. BENCH_PROF=<dir> writes a CPU profile of each server phase.
@@ -122,19 +125,27 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
-export async function run(opts: ManagementBenchOptions = {}): Promise<ManagementBenchRow[]> {
-  const n = Math.min(opts.devices ?? 200, 1000);
-  const phaseMs = Math.min(opts.phaseMs ?? 4000, 10_000);
-  const log = opts.log ?? console.log;
-  const rows: ManagementBenchRow[] = [];
-  const loadAtStart = loadavg()[0]!;
+interface ServerFigures {
+  regSeconds: number;
+  reads: Extract<ServerReply, { type: 'reads-done' }>;
+  viaHttp: { ops: number; failed: number; seconds: number } | undefined;
+  counted: Extract<ServerReply, { type: 'count' }>;
+  notifySeconds: number;
+  sent: number;
+  acked: number;
+  resent: number;
+  resets: number;
+}
 
-  // 3. The ceiling first, while nothing else of ours runs (and again at the end).
-  const ceilingBefore = await echoCeiling(n, phaseMs);
-
-  const { child: server, ready } = await forkServer<Extract<ServerReply, { type: 'ready' }>>('./management-server.js');
+/**
+ * One server process (`file`: ours, or the stack floor) through the phases: `n` devices register,
+ * server-initiated reads, reads through the HTTP API (ours only), observe, CON notifications.
+ */
+async function measure(file: string, n: number, phaseMs: number, log: (line: string) => void, opts: { http: boolean; profile: boolean }): Promise<ServerFigures> {
+  const { child: server, ready } = await forkServer<Extract<ServerReply, { type: 'ready' }>>(file);
   const devices: LightDevice[] = [];
   let resender: NodeJS.Timeout | undefined;
+  const maybeProfiled = <T>(phase: string, body: () => Promise<T>): Promise<T> => (opts.profile ? profiled(server, phase, body) : body());
   try {
     const t0 = Date.now();
     for (let i = 0; i < n; i++) devices.push(await LightDevice.open({ server: { address: '127.0.0.1', port: ready.coapPort }, endpoint: `bench-${i}` }));
@@ -143,11 +154,11 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     const endpoints = devices.map((d) => d.endpoint);
 
     // 1. Reads, in-server driver.
-    const reads = await profiled(server, 'reads', () => ask(server, { type: 'reads', endpoints, path: RESOURCE, durationMs: phaseMs }, phaseMs + 30_000));
+    const reads = await maybeProfiled('reads', () => ask(server, { type: 'reads', endpoints, path: RESOURCE, durationMs: phaseMs }, phaseMs + 30_000));
     if (reads.type !== 'reads-done') throw new Error('unexpected answer');
     if (reads.firstError) log(`first read failure: ${reads.firstError}`);
     // 1b. The same through the HTTP API.
-    const viaHttp = await httpReads(ready.httpUrl, ready.token, endpoints, 64, phaseMs);
+    const viaHttp = opts.http ? await httpReads(ready.httpUrl, ready.token, endpoints, 64, phaseMs) : undefined;
 
     // 2. Notifications: the server observes every device (SenML CBOR), then they notify in closed loops.
     const observed = await ask(server, { type: 'observe', endpoints, path: RESOURCE, format: 112 }, 60_000);
@@ -156,7 +167,7 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     const notifying = devices.filter((d) => d.observed);
     if (notifying.length !== n) throw new Error(`only ${notifying.length} of ${n} devices hold an observation`);
     await ask(server, { type: 'count-start' });
-    if (profDir) await ask(server, { type: 'profile-start' });
+    if (opts.profile && profDir) await ask(server, { type: 'profile-start' });
     const start = Date.now();
     for (const d of notifying) d.startNotifying(true);
     resender = setInterval(() => {
@@ -177,40 +188,55 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
       last = counted.count;
     }
     const notifySeconds = (counted.lastAt - start) / 1000;
-    if (profDir) await ask(server, { type: 'profile-stop', file: `${profDir}/notify.cpuprofile` });
-    const sent = notifying.reduce((a, d) => a + d.sent, 0);
-    const acked = notifying.reduce((a, d) => a + d.acked, 0);
-    const resent = notifying.reduce((a, d) => a + d.resent, 0);
-    const resets = notifying.reduce((a, d) => a + d.resets, 0);
-
-    await Promise.all(devices.splice(0).map((d) => d.close()));
-    server.kill('SIGTERM');
-    const ceilingAfter = await echoCeiling(n, phaseMs);
-    const ceilingRate = (ceilingBefore.ops / ceilingBefore.seconds + ceilingAfter.ops / ceilingAfter.seconds) / 2;
-
-    const row = (name: string, ops: number, seconds: number): ManagementBenchRow => ({ name, ops, seconds, perSecond: ops / seconds, ratio: ops / seconds / ceilingRate });
-    rows.push(row('UDP round trips (ceiling, echo process), before', ceilingBefore.ops, ceilingBefore.seconds));
-    rows.push(row('UDP round trips (ceiling, echo process), after', ceilingAfter.ops, ceilingAfter.seconds));
-    rows.push(row('Reads, server-initiated (in-server driver)', reads.ok, reads.ms / 1000));
-    rows.push(row('Reads through the HTTP API (64 in flight)', viaHttp.ops, viaHttp.seconds));
-    rows.push(row('Notifications (CON, SenML CBOR) decoded + stored in LevelDB', counted.count, notifySeconds));
-    log(`\nDevice management, ${n} lightweight devices (load process) vs server process (LevelDB store); ${phaseMs / 1000} s per phase; ${cpus().length} cores, load ${loadAtStart.toFixed(1)} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
-    log(`registration of ${n} devices: ${regSeconds.toFixed(2)} s; read failures: ${reads.failed} in-server, ${viaHttp.failed} via HTTP; notifications sent ${sent}, ACKed ${acked}, re-sent ${resent}, RST ${resets}, stored ${counted.count} (${counted.stored} values); ceiling = mean of before/after = ${Math.round(ceilingRate)}/s\n`);
-    // CPU per operation is steadier than rates on a shared machine.
-    const us = (ms: number, ops: number): string => (ops > 0 && ms >= 0 ? ((1000 * ms) / ops).toFixed(1) : '-');
-    const perOp = (c: Cpu, ops: number): string =>
-      `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;
-    log(`server process CPU per operation: per read ${perOp(reads.cpu, reads.ok)}; per notification ${perOp(counted.cpu, counted.count)}\n`);
-    log('| measurement | ops | seconds | ops/s | ratio to ceiling | target |');
-    log('|---|---:|---:|---:|---:|---:|');
-    const targets = ['', '', '≥ 0.5x', '', '≥ 0.7x'];
-    rows.forEach((r, i) => log(`| ${r.name} | ${r.ops} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond)} | ${r.ratio.toFixed(2)}x | ${targets[i]} |`));
-    return rows;
+    if (opts.profile && profDir) await ask(server, { type: 'profile-stop', file: `${profDir}/notify.cpuprofile` });
+    const sum = (f: (d: LightDevice) => number): number => notifying.reduce((a, d) => a + f(d), 0);
+    return { regSeconds, reads, viaHttp, counted, notifySeconds, sent: sum((d) => d.sent), acked: sum((d) => d.acked), resent: sum((d) => d.resent), resets: sum((d) => d.resets) };
   } finally {
     if (resender) clearInterval(resender);
     await Promise.all(devices.map((d) => d.close()));
     if (!server.killed) server.kill('SIGTERM');
   }
+}
+
+export async function run(opts: ManagementBenchOptions = {}): Promise<ManagementBenchRow[]> {
+  const n = Math.min(opts.devices ?? 200, 1000);
+  const phaseMs = Math.min(opts.phaseMs ?? 4000, 10_000);
+  const log = opts.log ?? console.log;
+  const rows: ManagementBenchRow[] = [];
+  const loadAtStart = loadavg()[0]!;
+
+  // 3. The ceiling first, while nothing else of ours runs (and again at the end).
+  const ceilingBefore = await echoCeiling(n, phaseMs);
+  const ours = await measure('./management-server.js', n, phaseMs, log, { http: true, profile: true });
+  // The stack floor (bench/stack-floor-server.ts): the same phases against the least a durable
+  // server can do on coap-packet + cbor-x + LevelDB, none of our code.
+  const floor = await measure('./stack-floor-server.js', n, phaseMs, log, { http: false, profile: false });
+  const ceilingAfter = await echoCeiling(n, phaseMs);
+  const ceilingRate = (ceilingBefore.ops / ceilingBefore.seconds + ceilingAfter.ops / ceilingAfter.seconds) / 2;
+
+  const row = (name: string, ops: number, seconds: number): ManagementBenchRow => ({ name, ops, seconds, perSecond: ops / seconds, ratio: ops / seconds / ceilingRate });
+  const { reads, viaHttp, counted } = ours;
+  rows.push(row('UDP round trips (ceiling, echo process), before', ceilingBefore.ops, ceilingBefore.seconds));
+  rows.push(row('UDP round trips (ceiling, echo process), after', ceilingAfter.ops, ceilingAfter.seconds));
+  rows.push(row('Reads, server-initiated (in-server driver)', reads.ok, reads.ms / 1000));
+  rows.push(row('Reads through the HTTP API (64 in flight)', viaHttp?.ops ?? 0, viaHttp?.seconds ?? 1));
+  rows.push(row('Notifications (CON, SenML CBOR) decoded + stored in LevelDB', counted.count, ours.notifySeconds));
+  rows.push(row('stack floor: Reads (minimal server on coap-packet + LevelDB, no LwM2M logic)', floor.reads.ok, floor.reads.ms / 1000));
+  rows.push(row('stack floor: Notifications decoded (cbor-x) + stored', floor.counted.count, floor.notifySeconds));
+  log(`\nDevice management, ${n} lightweight devices (load process) vs server process (LevelDB store); ${phaseMs / 1000} s per phase; ${cpus().length} cores, load ${loadAtStart.toFixed(1)} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
+  log(`registration of ${n} devices: ${ours.regSeconds.toFixed(2)} s; read failures: ${reads.failed} in-server, ${viaHttp?.failed ?? 0} via HTTP; notifications sent ${ours.sent}, ACKed ${ours.acked}, re-sent ${ours.resent}, RST ${ours.resets}, stored ${counted.count} (${counted.stored} values); stack floor: notifications sent ${floor.sent}, ACKed ${floor.acked}, stored ${floor.counted.count}; ceiling = mean of before/after = ${Math.round(ceilingRate)}/s\n`);
+  // CPU per operation is steadier than rates on a shared machine.
+  const us = (ms: number, ops: number): string => (ops > 0 && ms >= 0 ? ((1000 * ms) / ops).toFixed(1) : '-');
+  const perOp = (c: Cpu, ops: number): string =>
+    `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;
+  log(`server process CPU per operation: per read ${perOp(reads.cpu, reads.ok)}; per notification ${perOp(counted.cpu, counted.count)}`);
+  log(`stack floor process CPU per operation: per read ${us(floor.reads.cpu.processMs, floor.reads.ok)} µs; per notification ${us(floor.counted.cpu.processMs, floor.counted.count)} µs\n`);
+  log('| measurement | ops | seconds | ops/s | ratio to ceiling | target |');
+  log('|---|---:|---:|---:|---:|---:|');
+  const ofFloor = (r: ManagementBenchRow, f: ManagementBenchRow): string => `; ${(r.perSecond / f.perSecond).toFixed(2)} of the stack floor`;
+  const targets = ['', '', `≥ 0.5x${ofFloor(rows[2]!, rows[5]!)}`, '', `≥ 0.7x${ofFloor(rows[4]!, rows[6]!)}`, '', ''];
+  rows.forEach((r, i) => log(`| ${r.name} | ${r.ops} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond)} | ${r.ratio.toFixed(2)}x | ${targets[i]} |`));
+  return rows;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
