@@ -1,4 +1,5 @@
 import { parse, generate, type Option } from 'coap-packet';
+import { InternTable } from '../intern-table.js';
 
 /** Message types, RFC 7252 §3. */
 export const CON = 0;
@@ -207,8 +208,38 @@ export interface OutgoingMessage extends NumericOptions {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** The largest UDP payload over IPv4. */
+const MAX_DATAGRAM = 65_507;
+
+/**
+ * Encoded options by what they hold: a server sends the same few option sets over and over (a
+ * Read of /3303/0/5700 asking for SenML CBOR, an Observe of it), so each set is encoded once by
+ * coap-packet and its bytes are reused behind a fresh header and token. Bounded (InternTable).
+ */
+const optionBytes = new InternTable<Buffer>(4096);
+
+/** The cache key of a message's options, or undefined when they are not worth caching (blocks, sizes, locations, other options, running Observe numbers). */
+function optionsKey(m: OutgoingMessage): string | undefined {
+  if (m.block1 !== undefined || m.block2 !== undefined || m.size1 !== undefined || m.size2 !== undefined || m.other !== undefined || m.locationPath !== undefined) return undefined;
+  if (m.observe !== undefined && m.observe > 1) return undefined;
+  let key = `${m.observe ?? ''}|${m.contentFormat ?? ''}|${m.accept ?? ''}|`;
+  // Each segment length-prefixed: ["a/b"] and ["a", "b"] must not share a key.
+  if (m.path) for (const s of m.path) key += `${s.length}:${s}`;
+  key += '|';
+  if (m.query) for (const s of m.query) key += `${s.length}:${s}`;
+  return key;
+}
 
 export function encode(m: OutgoingMessage): Buffer {
+  const key = optionsKey(m);
+  if (key === undefined || (m.token !== undefined && m.token.length > 8)) return encodeGeneral(m);
+  // A GET without token or payload: everything after its 4-byte header is the options.
+  const options = optionBytes.get(key, () => encodeGeneral({ type: CON, code: 1, mid: 0, path: m.path, query: m.query, contentFormat: m.contentFormat, accept: m.accept, observe: m.observe }).subarray(4));
+  return frame(m.type, m.code, m.mid, m.token ?? EMPTY, options, m.payload);
+}
+
+/** Any message, through coap-packet's generate. */
+export function encodeGeneral(m: OutgoingMessage): Buffer {
   const options: Option[] = [];
   const add = (num: number, value: Buffer): void => void options.push({ name: NAME_BY_NUMBER.get(num) ?? String(num), value });
   if (m.observe !== undefined) add(OPT.OBSERVE, encodeUint(m.observe));
@@ -234,15 +265,41 @@ export function encode(m: OutgoingMessage): Buffer {
       ack: m.type === ACK,
       reset: m.type === RST,
     },
-    65_507,
+    MAX_DATAGRAM,
   );
+}
+
+/**
+ * A message without options (RFC 7252 §3): the 4-byte header, the token, and the payload behind
+ * the 0xFF marker when there is one. The common reply (2.04 to an Update, 2.02, 2.31, most error
+ * codes) needs nothing more, so it skips building option lists for the general encoder.
+ */
+export function encodeBare(type: MessageType, code: number, mid: number, token: Buffer, payload?: Buffer): Buffer {
+  return frame(type, code, mid, token, EMPTY, payload);
+}
+
+/** Header, token (at most 8 bytes, §3), already encoded options, and the payload behind 0xFF. */
+function frame(type: MessageType, code: number, mid: number, token: Buffer, options: Buffer, payload: Buffer | undefined): Buffer {
+  const tkl = token.length;
+  if (tkl > 8) throw new RangeError(`token of ${tkl} bytes (at most 8)`);
+  const body = payload !== undefined && payload.length > 0 ? payload : undefined;
+  const length = 4 + tkl + options.length + (body === undefined ? 0 : 1 + body.length);
+  if (length > MAX_DATAGRAM) throw new RangeError(`Max packet size is ${MAX_DATAGRAM}: current is ${length}`);
+  const b = Buffer.allocUnsafe(length);
+  b[0] = 0x40 | (type << 4) | tkl;
+  b[1] = code;
+  b[2] = mid >> 8;
+  b[3] = mid & 0xff;
+  token.copy(b, 4);
+  options.copy(b, 4 + tkl);
+  if (body !== undefined) {
+    b[4 + tkl + options.length] = 0xff;
+    body.copy(b, 5 + tkl + options.length);
+  }
+  return b;
 }
 
 /** An Empty ACK or RST (RFC 7252 §4.1, §4.2): 4 bytes, no token. */
 export function emptyMessage(type: typeof ACK | typeof RST | typeof CON, mid: number): Buffer {
-  const b = Buffer.allocUnsafe(4);
-  b[0] = 0x40 | (type << 4);
-  b[1] = 0;
-  b.writeUInt16BE(mid, 2);
-  return b;
+  return encodeBare(type, 0, mid, EMPTY);
 }

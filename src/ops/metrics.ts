@@ -45,10 +45,19 @@ abstract class Labelled implements Metric {
   ) {}
 
   protected add(labels: Labels, by: number, replace: boolean): void {
+    const cur = this.cell(labels);
+    cur.value = replace ? by : cur.value + by;
+  }
+
+  /** The series of `labels`, created at 0 on first use. */
+  protected cell(labels: Labels): { labels: Labels; value: number } {
     const key = labelText(labels);
-    const cur = this.values.get(key);
-    if (cur) cur.value = replace ? by : cur.value + by;
-    else this.values.set(key, { labels: { ...labels }, value: by });
+    let cur = this.values.get(key);
+    if (cur === undefined) {
+      cur = { labels: { ...labels }, value: 0 };
+      this.values.set(key, cur);
+    }
+    return cur;
   }
 
   get(labels: Labels = {}): number {
@@ -70,6 +79,21 @@ export class Counter extends Labelled {
   inc(labels: Labels = {}, by = 1): void {
     if (by < 0) throw new RangeError('a counter only goes up');
     this.add(labels, by, false);
+  }
+
+  /**
+   * The series of fixed `labels`, for counting on a hot path without building the label key
+   * every time (the series shows in the exposition from its first increment, as with `inc`).
+   */
+  bind(labels: Labels): { inc(by?: number): void } {
+    let cur: { labels: Labels; value: number } | undefined;
+    return {
+      inc: (by = 1) => {
+        if (by < 0) throw new RangeError('a counter only goes up');
+        cur ??= this.cell(labels);
+        cur.value += by;
+      },
+    };
   }
 
   /** Takes a cumulative total kept elsewhere (a transport's own counters); never goes down. */

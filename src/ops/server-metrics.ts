@@ -91,22 +91,30 @@ export function createServerMetrics(src: MetricSources = {}): ServerMetrics {
 
 /** Counts what the event bus tells: registrations by kind, notifications, Sends, queued results. */
 export function countEvents(events: EventBus, m: ServerMetrics, now: () => number = Date.now): () => void {
+  // Fixed label sets, bound once: counted on every Register, Update and notification.
+  const count = (type: string) => m.events.bind({ type });
+  const requestCount = (type: string, result: string) => m.requests.bind({ type, result });
+  const registered = [count('registered'), requestCount('register', '2.01')] as const;
+  const updated = [count('updated'), requestCount('update', '2.04')] as const;
+  const deregistered = [count('deregistered'), requestCount('deregister', '2.02')] as const;
+  const expired = count('expired');
+  const notification = count('notification');
   const offs = [
     events.on('registered', () => {
-      m.events.inc({ type: 'registered' });
-      m.requests.inc({ type: 'register', result: '2.01' });
+      registered[0].inc();
+      registered[1].inc();
     }),
     events.on('updated', () => {
-      m.events.inc({ type: 'updated' });
-      m.requests.inc({ type: 'update', result: '2.04' });
+      updated[0].inc();
+      updated[1].inc();
     }),
     events.on('deregistered', ({ by }) => {
-      m.events.inc({ type: 'deregistered' });
-      if (by === 'device') m.requests.inc({ type: 'deregister', result: '2.02' });
+      deregistered[0].inc();
+      if (by === 'device') deregistered[1].inc();
     }),
-    events.on('expired', () => m.events.inc({ type: 'expired' })),
+    events.on('expired', () => expired.inc()),
     events.on('notification', () => {
-      m.events.inc({ type: 'notification' });
+      notification.inc();
       m.noteNotification(now());
     }),
     events.on('send', () => {

@@ -38,9 +38,25 @@ export function isStoredRegistration(v: unknown): v is StoredRegistration {
 }
 
 export function toStored(reg: Registration): StoredRegistration {
-  const { identity, objectLinks, ...rest } = reg;
-  const out: StoredRegistration = { ...rest, links: encodeLinks(objectLinks) };
-  if (identity) out.identity = identityToStored(identity);
+  // Field by field (one shape, no rest/spread copies): written on every Update.
+  const out: StoredRegistration = {
+    id: reg.id,
+    endpoint: reg.endpoint,
+    lifetime: reg.lifetime,
+    lwm2mVersion: reg.lwm2mVersion,
+    binding: reg.binding,
+    queueMode: reg.queueMode,
+    rootPath: reg.rootPath,
+    supportedFormats: reg.supportedFormats,
+    address: reg.address,
+    transport: reg.transport,
+    registeredAt: reg.registeredAt,
+    lastUpdate: reg.lastUpdate,
+    expiresAt: reg.expiresAt,
+    links: encodeLinks(reg.objectLinks),
+  };
+  if (reg.sms !== undefined) out.sms = reg.sms;
+  if (reg.identity) out.identity = identityToStored(reg.identity);
   return out;
 }
 
@@ -68,9 +84,15 @@ export function fromStored(s: StoredRegistration): Registration {
   return reg;
 }
 
+/** Encoded texts of frozen (shared) link lists: an Update re-writes the same list every time. */
+const encodedLinks = new WeakMap<readonly ObjectLink[], string>();
+
 function encodeLinks(links: readonly ObjectLink[]): string {
+  const known = encodedLinks.get(links);
+  if (known !== undefined) return known;
   let out = '';
   for (const l of links) out += `${out === '' ? '' : ','}${l.path}${l.version !== undefined ? `;${l.version}` : ''}`;
+  if (Object.isFrozen(links)) encodedLinks.set(links, out);
   return out;
 }
 
