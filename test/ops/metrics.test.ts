@@ -36,6 +36,19 @@ test('the registry renders counters, gauges and histograms in Prometheus text fo
   t.throws(() => c.inc({}, -1));
 });
 
+test('a bound counter counts into the same series as inc with those labels, and appears only once counted', (t) => {
+  const r = new MetricsRegistry();
+  const c = r.counter('req_total', 'requests');
+  const bound = c.bind({ type: 'update', result: '2.04' });
+  t.is(r.render().includes('req_total{'), false);
+  bound.inc();
+  c.inc({ result: '2.04', type: 'update' }, 2);
+  bound.inc(4);
+  t.is(c.get({ type: 'update', result: '2.04' }), 7);
+  t.true(r.render().includes('req_total{result="2.04",type="update"} 7'));
+  t.throws(() => bound.inc(-1));
+});
+
 test('GET /metrics reports registered devices, requests, notifications, refusals and stream clients', async (t) => {
   const { server, ops, app, token } = await startOpsServer(t);
   const dev = await UdpDevice.open(server.coapAddress());
