@@ -213,8 +213,9 @@ const MAX_DATAGRAM = 65_507;
 
 /**
  * Encoded options by what they hold: a server sends the same few option sets over and over (a
- * Read of /3303/0/5700 asking for SenML CBOR, an Observe of it), so each set is encoded once by
- * coap-packet and its bytes are reused behind a fresh header and token. Bounded (InternTable).
+ * Read of /3303/0/5700 asking for SenML CBOR, an Observe of it, the empty set of a 2.04 or an
+ * error reply), so each set is encoded once by coap-packet and its bytes are reused behind a
+ * fresh header and token. Bounded (InternTable).
  */
 const optionBytes = new InternTable<Buffer>(4096);
 
@@ -269,20 +270,12 @@ export function encodeGeneral(m: OutgoingMessage): Buffer {
   );
 }
 
-/**
- * A message without options (RFC 7252 §3): the 4-byte header, the token, and the payload behind
- * the 0xFF marker when there is one. The common reply (2.04 to an Update, 2.02, 2.31, most error
- * codes) needs nothing more, so it skips building option lists for the general encoder.
- */
-export function encodeBare(type: MessageType, code: number, mid: number, token: Buffer, payload?: Buffer): Buffer {
-  return frame(type, code, mid, token, EMPTY, payload);
-}
-
 /** Header, token (at most 8 bytes, §3), already encoded options, and the payload behind 0xFF. */
 function frame(type: MessageType, code: number, mid: number, token: Buffer, options: Buffer, payload: Buffer | undefined): Buffer {
   const tkl = token.length;
   if (tkl > 8) throw new RangeError(`token of ${tkl} bytes (at most 8)`);
-  const body = payload !== undefined && payload.length > 0 ? payload : undefined;
+  // An Empty message (code 0.00) never carries a payload (RFC 7252 §4.1), as coap-packet writes it.
+  const body = code !== 0 && payload !== undefined && payload.length > 0 ? payload : undefined;
   const length = 4 + tkl + options.length + (body === undefined ? 0 : 1 + body.length);
   if (length > MAX_DATAGRAM) throw new RangeError(`Max packet size is ${MAX_DATAGRAM}: current is ${length}`);
   const b = Buffer.allocUnsafe(length);
@@ -301,5 +294,5 @@ function frame(type: MessageType, code: number, mid: number, token: Buffer, opti
 
 /** An Empty ACK or RST (RFC 7252 §4.1, §4.2): 4 bytes, no token. */
 export function emptyMessage(type: typeof ACK | typeof RST | typeof CON, mid: number): Buffer {
-  return encodeBare(type, 0, mid, EMPTY);
+  return frame(type, 0, mid, EMPTY, EMPTY, undefined);
 }

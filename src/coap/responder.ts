@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { InboundDatagram } from '../transport/types.js';
 import { blockSize, decodeBlock, encodeBlock, szxFor } from './block.js';
 import { BlockStore, resourceKey } from './block-store.js';
-import { ACK, CON, codeNumber, emptyMessage, encode, encodeBare, type CoapMessage, type OutgoingMessage } from './codec.js';
+import { ACK, CON, codeNumber, emptyMessage, encode, type CoapMessage, type OutgoingMessage } from './codec.js';
 import type { DedupEntry } from './dedup.js';
 import type { ConOwner, MessageLayer } from './message-layer.js';
 import { CODE, methodOf } from './methods.js';
@@ -14,11 +14,6 @@ import type { Counters } from './stats.js';
 import type { IncomingRequest, OutgoingResponse, RequestHandler } from './types.js';
 
 /** A response being built: code as a number plus what goes on the wire. */
-/** Whether a reply carries any option (else it is encoded as header, token and payload). */
-function hasOptions(r: Reply): boolean {
-  return r.contentFormat !== undefined || r.locationPath !== undefined || r.observe !== undefined || r.block1 !== undefined || r.block2 !== undefined || r.size1 !== undefined || r.size2 !== undefined;
-}
-
 interface Reply {
   code: number;
   contentFormat?: number;
@@ -186,13 +181,13 @@ export class Responder {
         reply.payload = body;
       }
     }
+    const out: OutgoingMessage = { ...reply, type: ACK, mid: msg.mid, token: msg.token };
     if (msg.type === CON && !sx.separate) {
-      const data = hasOptions(reply) ? encode({ ...reply, type: ACK, mid: msg.mid, token: msg.token }) : encodeBare(ACK, reply.code, msg.mid, msg.token, reply.payload);
+      const data = encode(out);
       if (sx.entry !== undefined) sx.entry.reply = data.toString('latin1');
       this.ml.sendRaw(data, sx.d.peer);
       return;
     }
-    const out: OutgoingMessage = { ...reply, type: ACK, mid: msg.mid, token: msg.token };
     const ps = this.ml.peerState(sx.d.peer);
     // §5.2.2: a separate response to a CON is itself CON (we want it to arrive); to a NON, NON (§5.2.3).
     if (msg.type === CON) this.ml.sendCon(ps, out, SEPARATE_OWNER);
