@@ -270,10 +270,9 @@ export function encodeGeneral(m: OutgoingMessage): Buffer {
   );
 }
 
-/** Header, token (at most 8 bytes, §3), already encoded options, and the payload behind 0xFF. */
+/** Header, token (at most 8 bytes, §3: callers send longer ones through encodeGeneral), already encoded options, and the payload behind 0xFF. */
 function frame(type: MessageType, code: number, mid: number, token: Buffer, options: Buffer, payload: Buffer | undefined): Buffer {
   const tkl = token.length;
-  if (tkl > 8) throw new RangeError(`token of ${tkl} bytes (at most 8)`);
   // An Empty message (code 0.00) never carries a payload (RFC 7252 §4.1), as coap-packet writes it.
   const body = code !== 0 && payload !== undefined && payload.length > 0 ? payload : undefined;
   const length = 4 + tkl + options.length + (body === undefined ? 0 : 1 + body.length);

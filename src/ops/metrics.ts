@@ -71,14 +71,19 @@ abstract class Labelled implements Metric {
   }
 }
 
+/** A counter's step: never negative. */
+function increment(by: number): number {
+  if (by < 0) throw new RangeError('a counter only goes up');
+  return by;
+}
+
 export class Counter extends Labelled {
   constructor(name: string, help: string) {
     super(name, help, 'counter');
   }
 
   inc(labels: Labels = {}, by = 1): void {
-    if (by < 0) throw new RangeError('a counter only goes up');
-    this.add(labels, by, false);
+    this.add(labels, increment(by), false);
   }
 
   /**
@@ -89,9 +94,9 @@ export class Counter extends Labelled {
     let cur: { labels: Labels; value: number } | undefined;
     return {
       inc: (by = 1) => {
-        if (by < 0) throw new RangeError('a counter only goes up');
+        const step = increment(by);
         cur ??= this.cell(labels);
-        cur.value += by;
+        cur.value += step;
       },
     };
   }
