@@ -214,29 +214,63 @@ const MAX_DATAGRAM = 65_507;
 /**
  * Encoded options by what they hold: a server sends the same few option sets over and over (a
  * Read of /3303/0/5700 asking for SenML CBOR, an Observe of it, the empty set of a 2.04 or an
- * error reply), so each set is encoded once by coap-packet and its bytes are reused behind a
- * fresh header and token. Bounded (InternTable).
+ * error reply, the Location-Path rd/<id> of a 2.01), so each set is encoded once by coap-packet
+ * and its bytes are reused behind a fresh header and token. Bounded (InternTable).
+ *
+ * The last Location-Path segment differs in every 2.01 (a fresh registration id), so it is not
+ * part of the key: the set is encoded with a placeholder of the same byte length, and the
+ * segment's bytes are written over the placeholder (option values are carried verbatim, RFC
+ * 7252 §3.1, so only the value bytes differ between two such sets).
  */
-const optionBytes = new InternTable<Buffer>(4096);
+interface EncodedOptions {
+  bytes: Buffer;
+  /** Offset of the last Location-Path value in `bytes`; -1 when there is none. */
+  slot: number;
+}
+const optionBytes = new InternTable<EncodedOptions>(4096);
 
-/** The cache key of a message's options, or undefined when they are not worth caching (blocks, sizes, locations, other options, running Observe numbers). */
+/** The cache key of a message's options, or undefined when they are not worth caching (blocks, sizes, other options, running Observe numbers). */
 function optionsKey(m: OutgoingMessage): string | undefined {
-  if (m.block1 !== undefined || m.block2 !== undefined || m.size1 !== undefined || m.size2 !== undefined || m.other !== undefined || m.locationPath !== undefined) return undefined;
+  if (m.block1 !== undefined || m.block2 !== undefined || m.size1 !== undefined || m.size2 !== undefined || m.other !== undefined) return undefined;
   if (m.observe !== undefined && m.observe > 1) return undefined;
   let key = `${m.observe ?? ''}|${m.contentFormat ?? ''}|${m.accept ?? ''}|`;
   // Each segment length-prefixed: ["a/b"] and ["a", "b"] must not share a key.
   if (m.path) for (const s of m.path) key += `${s.length}:${s}`;
   key += '|';
   if (m.query) for (const s of m.query) key += `${s.length}:${s}`;
+  const lp = m.locationPath;
+  if (lp !== undefined && lp.length > 0) {
+    key += '|';
+    for (let i = 0; i < lp.length - 1; i++) key += `${lp[i]!.length}:${lp[i]}`;
+    key += `*${Buffer.byteLength(lp[lp.length - 1]!)}`;
+  }
   return key;
+}
+
+/** The options of `m` as coap-packet encodes them, with the last Location-Path value's offset found by encoding two placeholders. */
+function encodeOptions(m: OutgoingMessage): EncodedOptions {
+  const set = (locationPath: string[] | undefined): Buffer =>
+    // A GET without token or payload: everything after its 4-byte header is the options.
+    encodeGeneral({ type: CON, code: 1, mid: 0, path: m.path, query: m.query, contentFormat: m.contentFormat, accept: m.accept, observe: m.observe, locationPath }).subarray(4);
+  const lp = m.locationPath;
+  if (lp === undefined || lp.length === 0) return { bytes: set(undefined), slot: -1 };
+  const n = Buffer.byteLength(lp[lp.length - 1]!);
+  if (n === 0) return { bytes: set(lp), slot: -1 };
+  const a = set([...lp.slice(0, -1), 'a'.repeat(n)]);
+  const b = set([...lp.slice(0, -1), 'b'.repeat(n)]);
+  let slot = 0;
+  while (slot < a.length && a[slot] === b[slot]) slot++;
+  return { bytes: a, slot };
 }
 
 export function encode(m: OutgoingMessage): Buffer {
   const key = optionsKey(m);
   if (key === undefined || (m.token !== undefined && m.token.length > 8)) return encodeGeneral(m);
-  // A GET without token or payload: everything after its 4-byte header is the options.
-  const options = optionBytes.get(key, () => encodeGeneral({ type: CON, code: 1, mid: 0, path: m.path, query: m.query, contentFormat: m.contentFormat, accept: m.accept, observe: m.observe }).subarray(4));
-  return frame(m.type, m.code, m.mid, m.token ?? EMPTY, options, m.payload);
+  const token = m.token ?? EMPTY;
+  const options = optionBytes.get(key, () => encodeOptions(m));
+  const b = frame(m.type, m.code, m.mid, token, options.bytes, m.payload);
+  if (options.slot >= 0) b.write(m.locationPath![m.locationPath!.length - 1]!, 4 + token.length + options.slot, 'utf8');
+  return b;
 }
 
 /** Any message, through coap-packet's generate. */

@@ -30,6 +30,27 @@ test('every captured datagram decodes, and re-encoding keeps code, MID, token, o
   t.true(n > 1000);
 });
 
+test('encode of a Location-Path reply writes each fresh last segment into the cached option bytes', (t) => {
+  const locations = [['rd', 'a1b2c3d4e5'], ['rd', 'f6a7b8c9d0'], ['rd', 'x'], ['rd', 'y'], ['rd', 'ü1'], ['rd', 'é2'], ['a', 'b', 'c'], ['a', 'b', 'd'], ['rd', ''], ['only'], ['rd', 'r'.repeat(300)], ['rd', 's'.repeat(300)]];
+  let n = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (const locationPath of locations) {
+      for (const contentFormat of [undefined, 0]) {
+        for (const payload of [undefined, Buffer.from('body')]) {
+          const m: OutgoingMessage = { type: ACK, code: 65, mid: 100 + n, token: Buffer.alloc(n % 9, 0xab), locationPath };
+          if (contentFormat !== undefined) m.contentFormat = contentFormat;
+          if (payload !== undefined) m.payload = payload;
+          const bytes = encode(m);
+          t.deepEqual(bytes, encodeGeneral(m), `${locationPath.join('/')} pass ${pass}`);
+          t.deepEqual(decode(bytes).locationPath, locationPath);
+          n++;
+        }
+      }
+    }
+  }
+  t.is(n, 2 * 12 * 2 * 2);
+});
+
 const malformed: [string, string][] = [
   ['truncated header', '4001'],
   ['version 2', '8001abcd'],
