@@ -144,7 +144,7 @@ async function engineRate(models: ModelRegistry, compiled: CompiledRule[], label
   let firings = 0;
   const engine = new RuleEngine({
     dispatcher: { submit: async () => ({ queued: false, result: { ok: true, code: '2.04' } }) },
-    registrations: { getByEndpoint: async (ep) => registration(ep), list: async () => [] },
+    registrations: { getByEndpoint: (ep) => registration(ep), list: async () => [] },
     tags: new MemoryTags(),
     quarantine: new MemoryQuarantine(),
     // Counted, not kept: a benchmark must not grow memory with every firing.

@@ -219,7 +219,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
     events.on('registered', ({ registration }) => {
       wake(registration.endpoint);
       // After the 2.01 has gone out: the device forgot its observations, set them up again.
-      setImmediate(() => void observations.reestablish(registration).catch((e: unknown) => logger.warn({ err: e }, 're-observe failed')));
+      if (observations.holds(registration.endpoint)) setImmediate(() => void observations.reestablish(registration).catch((e: unknown) => logger.warn({ err: e }, 're-observe failed')));
     });
     events.on('updated', ({ registration }) => wake(registration.endpoint));
     for (const name of ['deregistered', 'expired'] as const) {
@@ -246,7 +246,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
         endpointsWithTag: async (key, value) => [...(await ops.tags.all())].filter(([, t]) => t[key] === value).map(([ep]) => ep),
         tagsOf: (ep) => ops.tags.get(ep),
       },
-      quarantine: { isQuarantined: async (ep) => (await ops.quarantine.get(ep)) !== undefined },
+      quarantine: { isQuarantined: (ep) => ops.quarantine.get(ep) !== undefined },
       audit: {
         record: async (e) => void (await ops.audit.record(e.by !== undefined ? { kind: 'token', name: e.by } : { kind: 'system', component: 'rules' }, e.action, e.target, e.details)),
       },

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { isLwm2mError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isThenable } from '../thenable.js';
 import type { InboundDatagram } from '../transport/types.js';
 import { blockSize, decodeBlock, encodeBlock, szxFor } from './block.js';
 import { BlockStore, resourceKey } from './block-store.js';
@@ -138,7 +139,7 @@ export class Responder {
     } catch (e) {
       return this.#answer(sx, this.#errorReply(e), block1);
     }
-    if (!isThenable(result)) return this.#answer(sx, this.#toReply(result), block1);
+    if (!isThenable<OutgoingResponse>(result)) return this.#answer(sx, this.#toReply(result), block1);
     if (sx.msg.type === CON) this.scheduler.schedule(sx, this.clock.now() + this.params.SEPARATE_RESPONSE_AFTER);
     result.then(
       (r) => this.#answer(sx, this.#toReply(r), block1),
@@ -264,8 +265,4 @@ export class Responder {
     this.uploads.clear();
     this.downloads.clear();
   }
-}
-
-function isThenable(x: unknown): x is PromiseLike<OutgoingResponse> {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }

@@ -83,7 +83,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       if (!d) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${req.params.ep}" is registered`);
       return fleetDeviceJson(d);
     }
-    const reg = await o.registrations.store.getByEndpoint(req.params.ep);
+    const reg = o.registrations.store.getByEndpoint(req.params.ep);
     if (!reg) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${req.params.ep}" is registered`);
     return deviceJson(reg);
   });

@@ -54,14 +54,14 @@ export function deviceGate(o: DeviceGateOptions): Route {
   /** Refusals per key in the current window: [window start, count]. */
   const violations = new Map<string, [number, number]>();
 
-  const endpointOf = async (req: IncomingRequest): Promise<string | undefined> => {
+  const endpointOf = (req: IncomingRequest): string | undefined => {
     const [first] = req.path;
     if ((first === 'rd' && req.path.length === 1) || first === 'bs') return queryParam(req.query, 'ep');
     if (first === 'rd' && req.path.length === 2) {
-      const byId = await o.registrations.getById(req.path[1]!);
+      const byId = o.registrations.getById(req.path[1]!);
       if (byId) return byId.endpoint;
     }
-    return (await o.registrations.getByAddress(req.peer))?.endpoint;
+    return o.registrations.getByAddress(req.peer)?.endpoint;
   };
 
   const throttled = async (scope: 'device' | 'address', key: string, endpoint: string | undefined): Promise<never> => {
@@ -88,11 +88,13 @@ export function deviceGate(o: DeviceGateOptions): Route {
     throw new Lwm2mError('LWM2M_ERR_SERVICE_UNAVAILABLE', 'too many requests', { coapCode: '4.29' });
   };
 
-  return async (req: IncomingRequest): Promise<OutgoingResponse | undefined> => {
+  // Answers at once (lets the request through, or refuses a quarantined device); only a
+  // throttled request waits, for its audit record.
+  return (req: IncomingRequest): undefined | Promise<OutgoingResponse | undefined> => {
     if (!GUARDED.has(req.path[0] ?? '')) return undefined;
-    const endpoint = await endpointOf(req);
+    const endpoint = endpointOf(req);
     const registrationId = req.path[0] === 'rd' && req.path.length === 2 ? req.path[1] : undefined;
-    const rec = await o.quarantine.check({ address: req.peer, ...(endpoint !== undefined ? { endpoint } : {}), ...(registrationId !== undefined ? { registrationId } : {}), ...(req.identity ? { identity: req.identity } : {}) });
+    const rec = o.quarantine.check({ address: req.peer, endpoint, registrationId, identity: req.identity });
     if (rec) {
       o.onRefused?.('quarantined');
       log.info({ endpoint: rec.endpoint, claimed: endpoint, address: peerKey(req.peer), path: req.path[0] }, 'quarantined device refused');

@@ -106,7 +106,7 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
     onEvent: (e: QuarantineEvent) => o.events.emit('quarantine', e),
     onQuarantine: async (endpoint, rec) => {
       // The record is stored first: a Register racing with this teardown is already refused.
-      if (t.deregister && (await o.registrations.getByEndpoint(endpoint))) await t.deregister(endpoint);
+      if (t.deregister && o.registrations.getByEndpoint(endpoint)) await t.deregister(endpoint);
       await t.cancelObservations?.(endpoint);
       await t.cancelQueued?.(endpoint);
       const closed = t.closeDtlsSessions?.((s) => boundToRecord(rec, s)) ?? 0;

@@ -19,11 +19,11 @@ export interface QuarantineEvent {
 
 /** Who is knocking: a Register names an endpoint; Update, Send and bootstrap may not. */
 export interface PeerCheck {
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** The registration an Update or De-register names (`/rd/<id>`). */
-  registrationId?: string;
+  registrationId?: string | undefined;
   address: PeerAddress;
-  identity?: PeerIdentity;
+  identity?: PeerIdentity | undefined;
 }
 
 export interface QuarantineServiceOptions {
@@ -100,8 +100,8 @@ export class QuarantineService {
 
   async quarantine(endpoint: string, o: { reason?: string; by: Actor }): Promise<QuarantineRecord> {
     if (endpoint === '' || endpoint.length > 256) throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', 'endpoint must be 1-256 characters');
-    const reg = await this.#o.registrations.getByEndpoint(endpoint);
-    const previous = await this.#o.store.get(endpoint);
+    const reg = this.#o.registrations.getByEndpoint(endpoint);
+    const previous = this.#o.store.get(endpoint);
     const identities = new Set(previous?.identities ?? []);
     const addresses = new Set(previous?.addresses ?? []);
     const seen = this.#seen.get(endpoint);
@@ -139,7 +139,7 @@ export class QuarantineService {
     return gone;
   }
 
-  get(endpoint: string): Promise<QuarantineRecord | undefined> {
+  get(endpoint: string): QuarantineRecord | undefined {
     return this.#o.store.get(endpoint);
   }
 
@@ -148,25 +148,19 @@ export class QuarantineService {
   }
 
   /** The quarantine that applies to this peer: by endpoint name, DTLS identity or address. */
-  async check(p: PeerCheck): Promise<QuarantineRecord | undefined> {
-    if (p.endpoint !== undefined) {
-      const byName = await this.#o.store.get(p.endpoint);
-      if (byName) return byName;
-    }
-    if (p.registrationId !== undefined) {
-      const byRegistration = await this.#o.store.findByRegistrationId(p.registrationId);
-      if (byRegistration) return byRegistration;
-    }
-    if (p.identity) {
-      const byIdentity = await this.#o.store.findByIdentity(identityKey(p.identity));
-      if (byIdentity) return byIdentity;
-    }
-    return this.#o.store.findByAddress(peerKey(p.address));
+  check(p: PeerCheck): QuarantineRecord | undefined {
+    const store = this.#o.store;
+    return (
+      (p.endpoint !== undefined ? store.get(p.endpoint) : undefined) ??
+      (p.registrationId !== undefined ? store.findByRegistrationId(p.registrationId) : undefined) ??
+      (p.identity ? store.findByIdentity(identityKey(p.identity)) : undefined) ??
+      store.findByAddress(peerKey(p.address))
+    );
   }
 
   /** Throws 4.03 Forbidden when the peer is quarantined. For the Send and bootstrap routes. */
-  async assertAllowed(p: PeerCheck, what: string): Promise<void> {
-    const rec = await this.check(p);
+  assertAllowed(p: PeerCheck, what: string): void {
+    const rec = this.check(p);
     if (!rec) return;
     this.#log.info({ endpoint: rec.endpoint, claimed: p.endpoint, address: peerKey(p.address), what }, 'quarantined device refused');
     throw new Lwm2mError('LWM2M_ERR_FORBIDDEN', `device "${rec.endpoint}" is quarantined`);
@@ -174,7 +168,7 @@ export class QuarantineService {
 
   /** For RegistrationService.addGuard: Register and Update of a quarantined device get 4.03. */
   guard(): RegistrationGuard {
-    return (req) => this.assertAllowed({ endpoint: req.endpoint, address: req.address, ...(req.identity ? { identity: req.identity } : {}) }, 'registration');
+    return (req) => this.assertAllowed(req, 'registration');
   }
 }
 

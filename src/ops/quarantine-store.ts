@@ -29,21 +29,21 @@ export class CollectionQuarantineStore implements QuarantineStore {
     return previous;
   }
 
-  async get(endpoint: string): Promise<QuarantineRecord | undefined> {
+  get(endpoint: string): QuarantineRecord | undefined {
     return this.#c.get(endpoint);
   }
 
-  async findByIdentity(identityKey: string): Promise<QuarantineRecord | undefined> {
+  findByIdentity(identityKey: string): QuarantineRecord | undefined {
     const ep = this.#byIdentity.get(identityKey);
     return ep === undefined ? undefined : this.#c.get(ep);
   }
 
-  async findByAddress(peerKey: string): Promise<QuarantineRecord | undefined> {
+  findByAddress(peerKey: string): QuarantineRecord | undefined {
     const ep = this.#byAddress.get(peerKey);
     return ep === undefined ? undefined : this.#c.get(ep);
   }
 
-  async findByRegistrationId(id: string): Promise<QuarantineRecord | undefined> {
+  findByRegistrationId(id: string): QuarantineRecord | undefined {
     const ep = this.#byRegistration.get(id);
     return ep === undefined ? undefined : this.#c.get(ep);
   }

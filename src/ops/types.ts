@@ -25,11 +25,15 @@ export interface QuarantineRecord {
 export interface QuarantineStore {
   /** Adds or replaces the record of `rec.endpoint`; returns the replaced one. */
   put(rec: QuarantineRecord): Promise<QuarantineRecord | undefined>;
-  get(endpoint: string): Promise<QuarantineRecord | undefined>;
+  /*
+   * Lookups answer at once, from memory (the records and their indexes are loaded at open):
+   * every device request is checked against them.
+   */
+  get(endpoint: string): QuarantineRecord | undefined;
   /** The record binding this identity key or peer key, if any. */
-  findByIdentity(identityKey: string): Promise<QuarantineRecord | undefined>;
-  findByAddress(peerKey: string): Promise<QuarantineRecord | undefined>;
-  findByRegistrationId(id: string): Promise<QuarantineRecord | undefined>;
+  findByIdentity(identityKey: string): QuarantineRecord | undefined;
+  findByAddress(peerKey: string): QuarantineRecord | undefined;
+  findByRegistrationId(id: string): QuarantineRecord | undefined;
   remove(endpoint: string): Promise<QuarantineRecord | undefined>;
   /** Ordered by endpoint. */
   list(): Promise<QuarantineRecord[]>;

@@ -88,7 +88,7 @@ export class ActionRunner {
   }
 
   async #operation(a: Exclude<CompiledAction, { kind: 'webhook' }>, endpoint: string, ctx: TemplateContext): Promise<Operation> {
-    const reg = await this.#o.registrations.getByEndpoint(endpoint);
+    const reg = this.#o.registrations.getByEndpoint(endpoint);
     const [oid] = a.path.split('/').slice(1).map(Number);
     const version = reg?.objectLinks.find((l) => l.objectId === oid && l.version)?.version;
     const typed = (path: string, raw: Json): PathValue => {

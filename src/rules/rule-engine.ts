@@ -128,7 +128,7 @@ export class RuleEngine {
     return s && { ...s };
   }
 
-  enabledValueRules(): CompiledRule[] {
+  enabledValueRules(): readonly CompiledRule[] {
     return this.#index.valueRules();
   }
 

@@ -19,6 +19,8 @@ export class RuleIndex {
   readonly #byResource = new Map<number, Map<number, Bucket>>();
   readonly #byEvent = new Map<string, CompiledRule[]>();
   readonly #all = new Map<string, CompiledRule>();
+  /** valueRules(), kept until the next add or remove: every registration asks for it. */
+  #valueRules: readonly CompiledRule[] | undefined;
 
   get size(): number {
     return this.#all.size;
@@ -27,6 +29,7 @@ export class RuleIndex {
   add(rule: CompiledRule): void {
     this.remove(rule.name);
     this.#all.set(rule.name, rule);
+    this.#valueRules = undefined;
     const t = rule.trigger;
     if (t.kind !== 'value') {
       this.#byEvent.set(t.kind, [...(this.#byEvent.get(t.kind) ?? []), rule]);
@@ -45,6 +48,7 @@ export class RuleIndex {
     const rule = this.#all.get(name);
     if (!rule) return;
     this.#all.delete(name);
+    this.#valueRules = undefined;
     const t = rule.trigger;
     const without = (list: CompiledRule[]) => list.filter((r) => r.name !== name);
     if (t.kind !== 'value') {
@@ -85,8 +89,8 @@ export class RuleIndex {
   }
 
   /** Every value rule (for setting up observations). */
-  valueRules(): CompiledRule[] {
-    return [...this.#all.values()].filter((r) => r.trigger.kind === 'value');
+  valueRules(): readonly CompiledRule[] {
+    return (this.#valueRules ??= [...this.#all.values()].filter((r) => r.trigger.kind === 'value'));
   }
 }
 

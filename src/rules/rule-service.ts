@@ -67,7 +67,8 @@ export class RuleService {
       events.on('read', ({ endpoint, values }) => void e.reported(endpoint, values).catch(log('read'))),
       events.on('registered', ({ registration }) => {
         void e.registration('registered', registration).catch(log('registered'));
-        if (this.#o.autoObserver) void this.#o.autoObserver.observe(registration, e.enabledValueRules()).catch(log('auto-observe'));
+        const valueRules = e.enabledValueRules();
+        if (this.#o.autoObserver && valueRules.length > 0) void this.#o.autoObserver.observe(registration, valueRules).catch(log('auto-observe'));
       }),
       events.on('deregistered', ({ registration }) => void e.registration('deregistered', registration).catch(log('deregistered'))),
       events.on('expired', ({ registration }) => void e.registration('expired', registration).catch(log('expired'))),

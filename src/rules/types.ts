@@ -112,7 +112,7 @@ export interface ActionDispatcher {
 }
 
 export interface RegistrationLookup {
-  getByEndpoint(endpoint: string): Promise<Registration | undefined>;
+  getByEndpoint(endpoint: string): Registration | undefined;
   list(): Promise<Registration[]>;
 }
 

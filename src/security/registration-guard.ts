@@ -34,34 +34,28 @@ export function securityRegistrationGuard(store: SecurityStore, o: RegistrationG
     throw new Lwm2mError('LWM2M_ERR_FORBIDDEN', reason);
   };
 
-  return async ({ endpoint, transport, identity }) => {
+  // Answers at once except for a certificate, whose endpoint's record is read from the store.
+  return ({ endpoint, transport, identity }) => {
     if (!identity) {
       if (transport === 'coaps') refuse(endpoint, transport, identity, 'secured transport without an authenticated identity');
       // An endpoint with credentials must use them: plain CoAP would let anyone take its name.
       if (store.hasCredentials(endpoint)) refuse(endpoint, transport, identity, `endpoint "${endpoint}" has credentials and must register over DTLS`);
       return;
     }
-    const bound = await boundEndpoint(store, identity, o.allowUnprovisionedX509 ?? false);
-    if (bound !== endpoint) {
-      refuse(endpoint, transport, identity, `the DTLS credentials (${describePeerIdentity(identity)}) are not bound to endpoint "${endpoint}"`);
-    }
+    const check = (bound: string | undefined): void => {
+      if (bound !== endpoint) refuse(endpoint, transport, identity, `the DTLS credentials (${describePeerIdentity(identity)}) are not bound to endpoint "${endpoint}"`);
+    };
+    if (identity.kind === 'psk') return check(store.endpointForPskIdentity(identity.identity));
+    if (identity.kind === 'rpk') return check(store.endpointForPublicKey(identity.publicKey));
+    return certificateEndpoint(store, identity.commonName, o.allowUnprovisionedX509 ?? false).then(check);
   };
 }
 
-async function boundEndpoint(store: SecurityStore, identity: PeerIdentity, allowUnprovisioned: boolean): Promise<string | undefined> {
-  switch (identity.kind) {
-    case 'psk':
-      return store.endpointForPskIdentity(identity.identity);
-    case 'rpk':
-      return store.endpointForPublicKey(identity.publicKey);
-    case 'x509': {
-      // The DTLS layer has validated the chain against the trusted CAs; the CN names the endpoint.
-      const cn = identity.commonName;
-      if (cn === '') return undefined;
-      const info = await store.get(cn);
-      if (!info) return allowUnprovisioned ? cn : undefined;
-      // An endpoint provisioned for PSK or RPK may not switch to a certificate on its own.
-      return info.mode === 'x509' ? cn : undefined;
-    }
-  }
+/** The DTLS layer has validated the chain against the trusted CAs; the CN names the endpoint. */
+async function certificateEndpoint(store: SecurityStore, cn: string, allowUnprovisioned: boolean): Promise<string | undefined> {
+  if (cn === '') return undefined;
+  const info = await store.get(cn);
+  if (!info) return allowUnprovisioned ? cn : undefined;
+  // An endpoint provisioned for PSK or RPK may not switch to a certificate on its own.
+  return info.mode === 'x509' ? cn : undefined;
 }

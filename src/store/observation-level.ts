@@ -46,11 +46,11 @@ export class LevelObservationStore implements ObservationStore {
     return previous;
   }
 
-  async getByToken(token: string): Promise<ObservationRecord | undefined> {
+  getByToken(token: string): ObservationRecord | undefined {
     return this.#index.get(token);
   }
 
-  async listByEndpoint(endpoint: string): Promise<ObservationRecord[]> {
+  listByEndpoint(endpoint: string): ObservationRecord[] {
     return this.#index.byEndpoint(endpoint);
   }
 

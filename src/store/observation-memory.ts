@@ -8,11 +8,11 @@ export class MemoryObservationStore implements ObservationStore {
     return this.#index.put(o);
   }
 
-  async getByToken(token: string): Promise<ObservationRecord | undefined> {
+  getByToken(token: string): ObservationRecord | undefined {
     return this.#index.get(token);
   }
 
-  async listByEndpoint(endpoint: string): Promise<ObservationRecord[]> {
+  listByEndpoint(endpoint: string): ObservationRecord[] {
     return this.#index.byEndpoint(endpoint);
   }
 

@@ -105,6 +105,10 @@ export class LevelRequestQueueStore implements RequestQueueStore {
     return readOne(this.#q, R + id, isQueuedRequest, this.#logger, 'queue');
   }
 
+  hasPending(endpoint: string): boolean {
+    return this.#depth.has(endpoint);
+  }
+
   async pending(endpoint: string): Promise<QueuedRequest[]> {
     // Every device that shows itself awake asks this: answer from the in-memory depth when it
     // has nothing queued (the common case) instead of opening a LevelDB iterator (measured: 21%

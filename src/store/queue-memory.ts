@@ -25,6 +25,10 @@ export class MemoryRequestQueueStore implements RequestQueueStore {
     return r && copyRequest(r);
   }
 
+  hasPending(endpoint: string): boolean {
+    return this.#pendingByEndpoint.has(endpoint);
+  }
+
   async pending(endpoint: string): Promise<QueuedRequest[]> {
     return this.#pendingOf(endpoint).map(copyRequest);
   }

@@ -93,15 +93,15 @@ export abstract class IndexedRegistrationStore implements RegistrationStore {
   abstract removeExpired(nowMs: number): Promise<Registration[]>;
   abstract close(): Promise<void>;
 
-  async getById(id: string): Promise<Registration | undefined> {
+  getById(id: string): Registration | undefined {
     return this.index.getById(id);
   }
 
-  async getByEndpoint(endpoint: string): Promise<Registration | undefined> {
+  getByEndpoint(endpoint: string): Registration | undefined {
     return this.index.getByEndpoint(endpoint);
   }
 
-  async getByAddress(address: PeerAddress): Promise<Registration | undefined> {
+  getByAddress(address: PeerAddress): Registration | undefined {
     return this.index.getByAddress(address);
   }
 

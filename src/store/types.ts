@@ -53,9 +53,14 @@ export interface RegistrationStore {
   update(reg: Registration): Promise<Registration | undefined>;
   /** Removes a registration by id. Returns what was removed. */
   remove(id: string): Promise<Registration | undefined>;
-  getById(id: string): Promise<Registration | undefined>;
-  getByEndpoint(endpoint: string): Promise<Registration | undefined>;
-  getByAddress(address: PeerAddress): Promise<Registration | undefined>;
+  /*
+   * Lookups answer at once, from memory: every store keeps the registrations indexed (the
+   * durable copy is written through and loaded back at open), and each device request asks
+   * them, so they cost no promise and no turn of the event loop.
+   */
+  getById(id: string): Registration | undefined;
+  getByEndpoint(endpoint: string): Registration | undefined;
+  getByAddress(address: PeerAddress): Registration | undefined;
   /** All registrations, ordered by endpoint. */
   list(): Promise<Registration[]>;
   /** Removes every registration whose expiresAt <= nowMs. Returns what was removed. */
@@ -91,8 +96,9 @@ export interface ObservationRecord {
 export interface ObservationStore {
   /** Adds or replaces (same token). Returns the replaced record. */
   add(o: ObservationRecord): Promise<ObservationRecord | undefined>;
-  getByToken(token: string): Promise<ObservationRecord | undefined>;
-  listByEndpoint(endpoint: string): Promise<ObservationRecord[]>;
+  /* Lookups answer at once, from memory (the records are indexed there and loaded at open). */
+  getByToken(token: string): ObservationRecord | undefined;
+  listByEndpoint(endpoint: string): ObservationRecord[];
   list(): Promise<ObservationRecord[]>;
   remove(token: string): Promise<ObservationRecord | undefined>;
   removeByEndpoint(endpoint: string): Promise<ObservationRecord[]>;
@@ -131,6 +137,11 @@ export interface RequestQueueStore {
   get(id: string): Promise<QueuedRequest | undefined>;
   /** Pending requests of a device, in `seq` order. */
   pending(endpoint: string): Promise<QueuedRequest[]>;
+  /**
+   * Whether the device has pending requests, answered at once from memory (every wake-up of
+   * every device asks; the count is kept in step with the records and rebuilt at open).
+   */
+  hasPending(endpoint: string): boolean;
   /** Changes a request's status (and result). Returns the previous version. */
   setStatus(id: string, status: QueuedRequestStatus, at: number, result?: Record<string, unknown>): Promise<QueuedRequest | undefined>;
   /** Marks pending requests past `expiresAt` as expired; returns them (updated). */

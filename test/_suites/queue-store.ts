@@ -147,6 +147,21 @@ export function queueStoreSuite(test: TestFn, name: string, factory: () => Promi
     await dispose();
   });
 
+  test(`${name}: hasPending follows enqueue, sent, put back and cancel`, async (t) => {
+    const { store, dispose } = await factory();
+    t.false(store.hasPending('a'));
+    await store.enqueue(request({ seq: 1, endpoint: 'a' }));
+    t.true(store.hasPending('a'));
+    t.false(store.hasPending('b'));
+    await store.setStatus('q1', 'sent', T0);
+    t.false(store.hasPending('a'), 'in flight is not pending');
+    await store.setStatus('q1', 'pending', T0 + 1);
+    t.true(store.hasPending('a'), 'put back after a timeout');
+    await store.cancelEndpoint('a', T0 + 2);
+    t.false(store.hasPending('a'));
+    await dispose();
+  });
+
   test(`${name}: prune forgets finished requests older than the limit and keeps the rest`, async (t) => {
     const { store, dispose } = await factory();
     for (let seq = 1; seq <= 4; seq++) await store.enqueue(request({ seq }));

@@ -39,7 +39,7 @@ function fakePort(answer: (req: OutgoingRequest) => IncomingResponse | 'timeout'
 const text = (s: string): IncomingResponse => ({ code: '2.05', contentFormat: 0, payload: Buffer.from(s), locationPath: [], peer: { address: '', port: 0 }, token: Buffer.alloc(0), confirmable: false });
 const changed: IncomingResponse = { code: '2.04', payload: Buffer.alloc(0), locationPath: [], peer: { address: '', port: 0 }, token: Buffer.alloc(0), confirmable: false };
 
-async function setup(answer: (req: OutgoingRequest) => IncomingResponse | 'timeout') {
+async function setup(answer: (req: OutgoingRequest) => IncomingResponse | 'timeout', queue = new MemoryRequestQueueStore()) {
   const clock = new ManualClock(1_700_000_000_000);
   const events = new EventBus();
   const registrations = new MemoryRegistrationStore();
@@ -50,7 +50,6 @@ async function setup(answer: (req: OutgoingRequest) => IncomingResponse | 'timeo
   const manager = new DeviceManager({ port, registrations, models, events, objectStore, clock });
   const observations = new ObservationService({ port, registrations, observations: new MemoryObservationStore(), models, events, clock });
   const presence = new Presence({ clock, awakeWindowMs: 10_000 });
-  const queue = new MemoryRequestQueueStore();
   const dispatcher = new RequestDispatcher({ registrations, manager, observations, queue, presence, events, clock });
   const results: ServerEventMap['request-result'][] = [];
   events.on('request-result', (e) => results.push(e));
@@ -131,4 +130,29 @@ test('an unknown device is a result, not an exception', async (t) => {
   const { dispatcher } = await setup(() => changed);
   const s = await dispatcher.submit('nobody', { op: 'read', path: '/3/0' });
   t.deepEqual(s, { queued: false, result: { ok: false, error: { code: 'LWM2M_ERR_UNKNOWN_DEVICE', message: 'no device "nobody" is registered' } } });
+});
+
+/** A queue whose enqueue waits until released (a LevelDB write still in progress). */
+class SlowQueue extends MemoryRequestQueueStore {
+  release: () => void = () => undefined;
+  override async enqueue(r: Parameters<MemoryRequestQueueStore['enqueue']>[0]): Promise<void> {
+    await new Promise<void>((resolve) => (this.release = resolve));
+    return super.enqueue(r);
+  }
+}
+
+test('a device that wakes while its request is still being queued gets it delivered', async (t) => {
+  const queue = new SlowQueue();
+  const { dispatcher, sent, results } = await setup(() => changed, queue);
+  const submitted = dispatcher.submit('sleepy', { op: 'execute', path: '/3/0/4' });
+  await new Promise((r) => setTimeout(r, 5));
+  // The device shows itself awake before the store has the request: nothing to deliver yet.
+  dispatcher.wake('sleepy');
+  await new Promise((r) => setTimeout(r, 5));
+  t.is(sent.length, 0);
+  queue.release();
+  t.true((await submitted).queued);
+  await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(sent.map((r) => `${r.method} /${r.path.join('/')}`), ['POST /3/0/4'], 'delivered while the device is still awake');
+  t.deepEqual(results.map((r) => r.request.status), ['succeeded']);
 });

@@ -36,7 +36,7 @@ export async function engineHarness(limits: Partial<RuleEngineOptions> = {}) {
         return { queued: false, result: { ok: true, code: op.op === 'create' ? '2.01' : '2.04' } };
       },
     },
-    registrations: { getByEndpoint: async (ep) => regs.get(ep), list: async () => [...regs.values()].sort((a, b) => a.endpoint.localeCompare(b.endpoint)) },
+    registrations: { getByEndpoint: (ep) => regs.get(ep), list: async () => [...regs.values()].sort((a, b) => a.endpoint.localeCompare(b.endpoint)) },
     tags,
     quarantine,
     audit,
@@ -46,7 +46,7 @@ export async function engineHarness(limits: Partial<RuleEngineOptions> = {}) {
     clock,
     ...limits,
   });
-  const service = new RuleService({ store: new MemoryRuleStore(), engine, models, registrations: { getByEndpoint: async (ep) => regs.get(ep), list: async () => [...regs.values()] }, audit, clock });
+  const service = new RuleService({ store: new MemoryRuleStore(), engine, models, registrations: { getByEndpoint: (ep) => regs.get(ep), list: async () => [...regs.values()] }, audit, clock });
   return {
     clock,
     sent,

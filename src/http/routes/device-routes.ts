@@ -49,7 +49,7 @@ function withFormat<T extends object>(o: T, format: number | undefined): T {
 
 export function registerDeviceRoutes(app: FastifyInstance, d: DeviceRouteDeps): void {
   const versionOf = async (ep: string, objectId: number | undefined): Promise<string | undefined> => {
-    const reg = await d.registrations.getByEndpoint(ep);
+    const reg = d.registrations.getByEndpoint(ep);
     if (!reg) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${ep}" is registered`);
     return reg.objectLinks.find((l) => l.objectId === objectId && l.version)?.version;
   };

@@ -126,7 +126,7 @@ export async function allDevices(deps: FleetDeps): Promise<FleetDevice[]> {
 
 /** The one device view for a lookup of a single device (GET /devices/{ep}). */
 export async function oneDevice(endpoint: string, deps: FleetDeps): Promise<FleetDevice | undefined> {
-  const registration = await deps.registrations.getByEndpoint(endpoint);
+  const registration = deps.registrations.getByEndpoint(endpoint);
   const quarantine = await deps.quarantine?.get(endpoint);
   if (!registration && !quarantine) return undefined;
   const d: FleetDevice = { endpoint, tags: deps.tags ? await deps.tags.get(endpoint) : {}, status: 'online' };

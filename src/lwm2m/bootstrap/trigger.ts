@@ -9,7 +9,7 @@ import type { Operation } from '../management/operation.js';
 
 /** Which /1/x to execute: the one asked for, else the lowest Server instance the device registered. */
 export async function bootstrapTriggerOperation(registrations: Pick<RegistrationStore, 'getByEndpoint'>, endpoint: string, instanceId?: number): Promise<Extract<Operation, { op: 'execute' }>> {
-  const reg = await registrations.getByEndpoint(endpoint);
+  const reg = registrations.getByEndpoint(endpoint);
   if (!reg) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${endpoint}" is registered`);
   const serverObjectVersion = reg.objectLinks.find((l) => l.objectId === 1 && l.instanceId === undefined && l.version !== undefined)?.version;
   if (reg.lwm2mVersion === '1.0' && (serverObjectVersion === undefined || serverObjectVersion === '1.0')) {

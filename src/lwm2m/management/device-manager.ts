@@ -42,7 +42,7 @@ export class DeviceManager {
   }
 
   async run(endpoint: string, op: SimpleOperation, opts: { timeoutMs?: number } = {}): Promise<OperationResult> {
-    const reg = await this.#o.registrations.getByEndpoint(endpoint);
+    const reg = this.#o.registrations.getByEndpoint(endpoint);
     if (!reg) return failWith('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${endpoint}" is registered`);
     return this.runOn(reg, op, opts);
   }

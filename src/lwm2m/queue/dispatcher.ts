@@ -39,14 +39,6 @@ export class RequestDispatcher {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #draining = new Set<string>();
-  /**
-   * Endpoints whose queue was found empty by their last drain, with nothing queued since: a
-   * wake-up (every notification is one) then needs no store read. Only this class queues
-   * requests (submit, and a timed-out delivery put back), and both clear the mark; `#queued`
-   * counts those events so a drain racing one never marks its endpoint clean.
-   */
-  readonly #clean = new Set<string>();
-  #queued = 0;
   #timer: TimerHandle | undefined;
 
   constructor(o: DispatcherOptions) {
@@ -65,7 +57,7 @@ export class RequestDispatcher {
   }
 
   async submit(endpoint: string, op: Operation, opts: { timeoutMs?: number; ttlMs?: number } = {}): Promise<Submission> {
-    const reg = await this.#o.registrations.getByEndpoint(endpoint);
+    const reg = this.#o.registrations.getByEndpoint(endpoint);
     if (!reg) return { queued: false, result: failWith('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${endpoint}" is registered`) };
     if (reg.queueMode && !this.#o.presence.isAwake(endpoint)) {
       const now = this.#clock.now();
@@ -80,9 +72,11 @@ export class RequestDispatcher {
         updatedAt: now,
         expiresAt: now + (opts.ttlMs ?? this.#o.ttlMs ?? DEFAULT_QUEUE_TTL_MS),
       };
-      this.#markQueued(endpoint);
       await this.#o.queue.enqueue(request);
       this.#o.events.emit('request-queued', { request });
+      // The device may have shown itself awake while the store wrote the request, and found
+      // nothing to deliver then: deliver now.
+      if (this.#o.presence.isAwake(endpoint)) this.#deliver(endpoint);
       return { queued: true, request };
     }
     return { queued: false, result: await this.perform(reg, op, opts) };
@@ -110,7 +104,10 @@ export class RequestDispatcher {
   /** The device sent something: it is awake; deliver what waits for it. */
   wake(endpoint: string): void {
     this.#o.presence.seen(endpoint);
-    if (this.#clean.has(endpoint)) return;
+    if (this.#o.queue.hasPending(endpoint)) this.#deliver(endpoint);
+  }
+
+  #deliver(endpoint: string): void {
     void this.drain(endpoint).catch((e: unknown) => this.#log.error({ endpoint, err: e }, 'delivering queued requests failed'));
   }
 
@@ -121,19 +118,14 @@ export class RequestDispatcher {
     try {
       for (;;) {
         if (!this.#o.presence.isAwake(endpoint)) return;
-        const queuedBefore = this.#queued;
         const [next] = await this.#o.queue.pending(endpoint);
-        if (!next) {
-          if (queuedBefore === this.#queued) this.#clean.add(endpoint);
-          return;
-        }
-        const reg = await this.#o.registrations.getByEndpoint(endpoint);
+        if (!next) return;
+        const reg = this.#o.registrations.getByEndpoint(endpoint);
         if (!reg) return;
         await this.#o.queue.setStatus(next.id, 'sent', this.#clock.now());
         const result = await this.perform(reg, next.args as unknown as Operation);
         if (!result.ok && result.error?.code === 'LWM2M_ERR_TIMEOUT') {
           // No answer: the device went back to sleep. Keep the request for its next wake-up.
-          this.#markQueued(endpoint);
           await this.#o.queue.setStatus(next.id, 'pending', this.#clock.now());
           this.#o.presence.forget(endpoint);
           return;
@@ -143,11 +135,6 @@ export class RequestDispatcher {
     } finally {
       this.#draining.delete(endpoint);
     }
-  }
-
-  #markQueued(endpoint: string): void {
-    this.#queued++;
-    this.#clean.delete(endpoint);
   }
 
   /** Drops every pending request of a device (quarantine, operator action). */

@@ -2,6 +2,7 @@ import { InternTable } from '../../intern-table.js';
 import { pooledRandomHex } from '../../random-pool.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { Lwm2mError } from '../../errors.js';
+import { isThenable } from '../../thenable.js';
 import type { EventBus } from '../../events.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { Registration, RegistrationStore } from '../../store/types.js';
@@ -94,7 +95,8 @@ export class RegistrationService {
 
   async register(req: RegisterRequest): Promise<Registration> {
     const { params } = req;
-    await this.#check({ endpoint: params.endpoint, address: req.address, transport: req.transport, identity: req.identity });
+    const checked = this.#check({ endpoint: params.endpoint, address: req.address, transport: req.transport, identity: req.identity });
+    if (checked !== undefined) await checked;
     const now = this.#clock.now();
     const reg: Registration = {
       id: this.#newId(),
@@ -121,9 +123,10 @@ export class RegistrationService {
   }
 
   async update(id: string, req: UpdateRequest): Promise<Registration> {
-    const current = await this.#store.getById(id);
+    const current = this.#store.getById(id);
     if (!current) throw new Lwm2mError('LWM2M_ERR_NOT_FOUND', `no registration ${id}`);
-    await this.#check({ endpoint: current.endpoint, address: req.address, transport: current.transport, identity: req.identity ?? current.identity });
+    const checked = this.#check({ endpoint: current.endpoint, address: req.address, transport: current.transport, identity: req.identity ?? current.identity });
+    if (checked !== undefined) await checked;
     if (current.identity && !sameIdentity(current.identity, req.identity)) {
       throw new Lwm2mError('LWM2M_ERR_FORBIDDEN', 'update from a different security identity');
     }
@@ -149,7 +152,7 @@ export class RegistrationService {
   }
 
   async deregister(id: string, by: 'device' | 'operator' = 'device', identity?: PeerIdentity): Promise<Registration> {
-    const current = await this.#store.getById(id);
+    const current = this.#store.getById(id);
     if (!current) throw new Lwm2mError('LWM2M_ERR_NOT_FOUND', `no registration ${id}`);
     if (by === 'device' && current.identity && !sameIdentity(current.identity, identity)) {
       throw new Lwm2mError('LWM2M_ERR_FORBIDDEN', 'de-register from a different security identity');
@@ -163,7 +166,7 @@ export class RegistrationService {
 
   /** Operator-side de-registration by endpoint name. */
   async deregisterEndpoint(endpoint: string): Promise<Registration> {
-    const reg = await this.#store.getByEndpoint(endpoint);
+    const reg = this.#store.getByEndpoint(endpoint);
     if (!reg) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${endpoint}" is registered`);
     return this.deregister(reg.id, 'operator');
   }
@@ -188,8 +191,13 @@ export class RegistrationService {
     });
   }
 
-  async #check(req: Parameters<RegistrationGuard>[0]): Promise<void> {
-    for (const guard of this.#guards) await guard(req);
+  /** Runs the guards in order; a promise only once a guard needs to wait (the store of X.509 identities). */
+  #check(req: Parameters<RegistrationGuard>[0], first = 0): Promise<void> | undefined {
+    for (let i = first; i < this.#guards.length; i++) {
+      const r = this.#guards[i]!(req);
+      if (isThenable<void>(r)) return Promise.resolve(r).then(() => this.#check(req, i + 1));
+    }
+    return undefined;
   }
 }
 

@@ -32,7 +32,7 @@ export function sendRoute(o: SendRouteOptions) {
   return async (req: IncomingRequest): Promise<OutgoingResponse | undefined> => {
     if (req.path.length !== 1 || req.path[0] !== 'dp') return undefined;
     if (req.method !== 'POST') throw new Lwm2mError('LWM2M_ERR_METHOD_NOT_ALLOWED', `${req.method} not allowed on /dp`);
-    const reg = await o.registrations.getByAddress(req.peer);
+    const reg = o.registrations.getByAddress(req.peer);
     if (!reg) throw new Lwm2mError('LWM2M_ERR_NOT_FOUND', 'Send from a client that is not registered');
     if (reg.identity && (!req.identity || JSON.stringify(req.identity) !== JSON.stringify(reg.identity))) {
       throw new Lwm2mError('LWM2M_ERR_FORBIDDEN', 'Send from a different security identity than the registration');
