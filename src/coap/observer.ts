@@ -46,7 +46,7 @@ export class Observer {
   ) {}
 
   async observe(peer: PeerAddress, req: OutgoingRequest, onNotification: NotificationHandler): Promise<Observation> {
-    const observeReq: OutgoingRequest = { ...req, observe: 0 };
+    const observeReq: OutgoingRequest = Object.assign({}, req, { observe: 0 });
     let entry: ObservationEntry | undefined;
     const forget = (): void => {
       if (entry !== undefined && this.entries.get(tokenKey(peerKey(peer), entry.token)) === entry) {
@@ -99,7 +99,7 @@ export class Observer {
     const original = req ?? (entry ? requestOf(entry) : undefined);
     if (mode === 'passive' || original === undefined) return;
     const { observe: _ignored, ...rest } = original;
-    const deregister: OutgoingRequest = { ...rest, method: original.method, observe: 1 };
+    const deregister: OutgoingRequest = Object.assign({}, rest, { method: original.method, observe: 1 as const });
     try {
       await this.requester.request(peer, deregister, (ex) => (ex.doneOnEmptyAck = true), { token });
     } catch (err) {
@@ -148,7 +148,7 @@ export class Observer {
           this.stats.staleNotifications++;
           return;
         }
-        this.#emit(entry, { ...whole, observe: first.observe, token: first.token, confirmable: first.type === CON });
+        this.#emit(entry, Object.assign({}, whole, { observe: first.observe, token: first.token, confirmable: first.type === CON }));
       },
       (err: unknown) => this.log.debug({ err, peer }, 'coap: fetching the rest of a Block2 notification failed'),
     );

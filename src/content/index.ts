@@ -129,7 +129,7 @@ export function decodeFlat(format: number, payload: Uint8Array, path: LwM2mPath,
     // Every multi-path codec's decode is valuesToNode(decodeValues(...)): the same steps.
     const values = codec.decodeValues(payload, ctx, path);
     const only = values.length === 1 ? values[0]! : undefined;
-    if (only && path.resourceId !== undefined && pathsEqual(only.path, path)) return { path: { ...only.path }, value: only.value };
+    if (only && path.resourceId !== undefined && pathsEqual(only.path, path)) return { path: Object.assign({}, only.path), value: only.value };
     return valuesToNode(values, path, ctx);
   });
   if (!('kind' in node)) return [node];

@@ -14,10 +14,10 @@ export function parsePath(text: string): LwM2mPath {
   // Hot: every request and notification parses its path. Valid paths are remembered (bounded);
   // callers get their own copy, as before.
   const known = PARSED.get(text);
-  if (known !== undefined) return { ...known };
+  if (known !== undefined) return Object.assign({}, known);
   const parsed = parseUncached(text);
   if (PARSED.size < MAX_PARSED) PARSED.set(text, parsed);
-  return { ...parsed };
+  return Object.assign({}, parsed);
 }
 
 const PARSED = new Map<string, Readonly<LwM2mPath>>();

@@ -134,7 +134,7 @@ export function nodeToValues(node: LwM2mNode, path: LwM2mPath): TimestampedValue
         for (const r of n.resources) walk(r, { objectId: p.objectId, instanceId: p.instanceId, resourceId: r.id });
         return;
       case 'multipleResource':
-        for (const ri of n.instances) out.push({ path: { ...p, resourceInstanceId: ri.id }, value: ri.value });
+        for (const ri of n.instances) out.push({ path: Object.assign({}, p, { resourceInstanceId: ri.id }), value: ri.value });
         return;
       case 'resource':
       case 'resourceInstance':

@@ -28,7 +28,7 @@ export class MemoryAuditStore implements AuditStore {
   #seq = 0;
 
   async append(entry: Omit<AuditEntry, 'seq'>): Promise<AuditEntry> {
-    const e: AuditEntry = { ...entry, seq: ++this.#seq };
+    const e: AuditEntry = Object.assign({}, entry, { seq: ++this.#seq });
     this.#entries.push(e);
     // Keep (at, seq) order even when a clock steps back.
     this.#entries.sort((a, b) => a.at - b.at || a.seq - b.seq);
@@ -76,7 +76,7 @@ export class LevelAuditStore implements AuditStore {
   }
 
   async append(entry: Omit<AuditEntry, 'seq'>): Promise<AuditEntry> {
-    const e: AuditEntry = { ...entry, seq: ++this.#seq };
+    const e: AuditEntry = Object.assign({}, entry, { seq: ++this.#seq });
     await this.#writer.write([{ type: 'put', sublevel: this.#sub, key: entryKey(e.at, e.seq), value: e }]);
     return e;
   }

@@ -63,25 +63,25 @@ export class ActionRunner {
 
   async #device(a: Exclude<CompiledAction, { kind: 'webhook' }>, endpoint: string, ctx: TemplateContext, chain: string[], dryRun: boolean): Promise<ActionOutcome> {
     const out: ActionOutcome = { kind: a.kind, target: endpoint, path: a.path, status: 'skipped' };
-    if (await this.#o.quarantine.isQuarantined(endpoint)) return { ...out, reason: 'quarantined' };
+    if (await this.#o.quarantine.isQuarantined(endpoint)) return Object.assign({}, out, { reason: 'quarantined' });
     let op: Operation;
     try {
       op = await this.#operation(a, endpoint, ctx);
     } catch (e) {
-      return { ...out, status: 'failed', reason: reasonOf(e) };
+      return Object.assign({}, out, { status: 'failed', reason: reasonOf(e) });
     }
     out.operation = op;
-    if (dryRun) return { ...out, status: 'dry-run' };
-    if (!this.#o.limiter.take(`target\0${endpoint}`, this.#o.targetRate)) return { ...out, reason: 'rate-limited (target device)' };
+    if (dryRun) return Object.assign({}, out, { status: 'dry-run' });
+    if (!this.#o.limiter.take(`target\0${endpoint}`, this.#o.targetRate)) return Object.assign({}, out, { reason: 'rate-limited (target device)' });
     // Before submitting: the device may report the change before its answer reaches us.
     this.#o.causation.mark(endpoint, a.path, chain);
     const s = await this.#o.dispatcher.submit(endpoint, op);
     if (s.queued) {
       this.#o.onQueued(s.request.id, { rule: ctx.rule, endpoint, path: a.path, chain });
-      return { ...out, status: 'queued', requestId: s.request.id };
+      return Object.assign({}, out, { status: 'queued', requestId: s.request.id });
     }
     const r = s.result;
-    const done: ActionOutcome = { ...out, status: r.ok ? 'done' : 'failed' };
+    const done: ActionOutcome = Object.assign({}, out, { status: r.ok ? 'done' : 'failed' });
     if (r.code !== undefined) done.code = r.code;
     if (!r.ok) done.reason = r.error ? `${r.error.code}: ${r.error.message}` : 'failed';
     return done;
@@ -121,11 +121,11 @@ export class ActionRunner {
       url = renderText(a.url, ctx);
       body = a.body === undefined ? defaultBody(ctx, chain) : renderJson(a.body, ctx);
     } catch (e) {
-      return { ...out, status: 'failed', reason: reasonOf(e) };
+      return Object.assign({}, out, { status: 'failed', reason: reasonOf(e) });
     }
-    if (dryRun) return { ...out, target: url, status: 'dry-run' };
+    if (dryRun) return Object.assign({}, out, { target: url, status: 'dry-run' });
     const r = await callWebhook({ url, method: a.method, headers: a.headers, body, retries: a.retries, timeoutMs: a.timeoutMs }, { clock: this.#o.clock, ...(this.#o.webhookBackoffMs !== undefined ? { backoffMs: this.#o.webhookBackoffMs } : {}) });
-    const done: ActionOutcome = { ...out, target: url, status: r.ok ? 'done' : 'failed', attempts: r.attempts };
+    const done: ActionOutcome = Object.assign({}, out, { target: url, status: r.ok ? 'done' : 'failed', attempts: r.attempts });
     if (r.status !== undefined) done.code = String(r.status);
     if (!r.ok && r.error !== undefined) done.reason = r.error;
     return done;

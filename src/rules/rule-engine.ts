@@ -262,7 +262,7 @@ export class RuleEngine {
     if (!rt.debounce(key, held)) return;
     const timer = this.#clock.setTimer(rt.rule.forMs!, () => {
       if (!rt.elapsed(key) || this.#runtimes.get(rt.rule.name) !== rt) return;
-      const at = { ...trigger, at: this.#clock.now() };
+      const at = Object.assign({}, trigger, { at: this.#clock.now() });
       if (rt.rule.window && !inWindow(rt.rule.window, at.at)) return;
       void this.#fire(rt, at, chain, undefined, previous).catch((e: unknown) => this.#log.error({ rule: rt.rule.name, err: e }, 'rule firing failed'));
     });

@@ -183,7 +183,7 @@ export class BootstrapSession {
     this.info.steps.push(step);
     let res: IncomingResponse;
     try {
-      res = await this.#o.send({ ...req, timeoutMs: this.#o.requestTimeoutMs });
+      res = await this.#o.send(Object.assign({}, req, { timeoutMs: this.#o.requestTimeoutMs }));
     } catch (e) {
       const err = isLwm2mError(e) ? e : new Lwm2mError('LWM2M_ERR_INTERNAL', (e as Error).message);
       step.error = err.message;

@@ -115,5 +115,5 @@ function fallbackOp(op: SimpleOperation, refused: number | undefined): SimpleOpe
   if ((op.op !== 'read' && op.op !== 'write') || op.format !== undefined) return undefined;
   const level = pathLevel(parsePath(op.path));
   const format = level === 'resource' || level === 'resourceInstance' ? ContentFormat.TEXT : ContentFormat.TLV;
-  return format === refused ? undefined : { ...op, format };
+  return format === refused ? undefined : Object.assign({}, op, { format });
 }

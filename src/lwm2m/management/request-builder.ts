@@ -65,7 +65,7 @@ export function buildRequest(reg: Registration, op: Simple, ctx: CodecContext): 
       const format = op.format ?? (op.instanceId === undefined ? ContentFormat.TLV : pickFormat(reg, target, ctx, undefined, 'write'));
       const iid = op.instanceId ?? 0;
       const at: LwM2mPath = { objectId: target.objectId!, instanceId: iid };
-      const values = op.values.map((v) => ({ ...v, path: formatPath({ ...parsePath(v.path), objectId: target.objectId!, instanceId: iid }) }));
+      const values = op.values.map((v) => Object.assign({}, v, { path: formatPath(Object.assign(parsePath(v.path), { objectId: target.objectId!, instanceId: iid })) }));
       const payload = op.instanceId === undefined ? encodeAt(format, values, at, ctx) : encodeAt(format, values, target, ctx);
       return { request: { method: 'POST', path: uriPath(reg, target), contentFormat: format, payload }, format, target };
     }

@@ -37,7 +37,7 @@ export function resources(instance: LwM2mPath, body: unknown, models: ModelLooku
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badPayload('"resources" must be an object keyed by resource id');
   const out: PathValue[] = [];
   for (const [rid, v] of Object.entries(body as Record<string, unknown>)) {
-    const path = { ...instance, resourceId: id(rid) };
+    const path = Object.assign({}, instance, { resourceId: id(rid) });
     const model = models.resource(path.objectId!, path.resourceId, version);
     if (isInstanceMap(v) && (model?.multiple ?? true)) out.push(...multiple(path, v, models, version));
     else out.push(single(path, v, models, version));
@@ -47,7 +47,7 @@ export function resources(instance: LwM2mPath, body: unknown, models: ModelLooku
 
 function multiple(path: LwM2mPath, body: unknown, models: ModelLookup, version?: string): PathValue[] {
   if (!isInstanceMap(body)) throw badPayload('"values" must be an object keyed by resource instance id');
-  return Object.entries(body).map(([riid, v]) => single({ ...path, resourceInstanceId: id(riid) }, v, models, version));
+  return Object.entries(body).map(([riid, v]) => single(Object.assign({}, path, { resourceInstanceId: id(riid) }), v, models, version));
 }
 
 function single(path: LwM2mPath, raw: unknown, models: ModelLookup, version?: string): PathValue {

@@ -84,7 +84,7 @@ export class ObservationService {
     };
     let observation;
     try {
-      observation = await this.#o.port.observe(reg.address, opts.timeoutMs === undefined ? built.request : { ...built.request, timeoutMs: opts.timeoutMs }, handler);
+      observation = await this.#o.port.observe(reg.address, opts.timeoutMs === undefined ? built.request : Object.assign({}, built.request, { timeoutMs: opts.timeoutMs }), handler);
     } catch (e) {
       return failure(e);
     }
@@ -96,7 +96,7 @@ export class ObservationService {
     }
     // A 2.05 without an Observe option means the device declined to observe (RFC 7641 §3.1).
     if (!result.ok || observation.response.observe === undefined) {
-      if (result.ok) result = { ...failWith('LWM2M_ERR_DEVICE_ERROR', 'the device answered without establishing an observation'), code: observation.response.code };
+      if (result.ok) result = Object.assign(failWith('LWM2M_ERR_DEVICE_ERROR', 'the device answered without establishing an observation'), { code: observation.response.code });
       this.#o.port.detachObservation(reg.address, observation.token);
       return result;
     }
@@ -203,7 +203,7 @@ export class ObservationService {
 
   async #cancelRequest(rec: ObservationRecord): Promise<OutgoingRequest | undefined> {
     const reg = this.#o.registrations.getByEndpoint(rec.endpoint);
-    return reg ? { ...this.#requestFor(rec, reg), observe: 1 } : undefined;
+    return reg ? Object.assign({}, this.#requestFor(rec, reg), { observe: 1 }) : undefined;
   }
 
   async #handle(rec: ObservationRecord, res: IncomingResponse): Promise<void> {

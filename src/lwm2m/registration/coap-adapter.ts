@@ -29,7 +29,7 @@ export function registrationRoutes(service: RegistrationService) {
       checkFormat(req);
       const params = parseUpdateParams(req.query);
       const update = withIdentity({ params, address: req.peer }, req);
-      await service.update(id, req.payload.length > 0 ? { ...update, links: parseRegistrationLinks(req.payload) } : update);
+      await service.update(id, req.payload.length > 0 ? Object.assign({}, update, { links: parseRegistrationLinks(req.payload) }) : update);
       return { code: '2.04' };
     }
     if (req.method === 'DELETE') {
@@ -48,5 +48,5 @@ function checkFormat(req: IncomingRequest): void {
 }
 
 function withIdentity<T extends object>(o: T, req: IncomingRequest): T {
-  return req.identity ? { ...o, identity: req.identity } : o;
+  return req.identity ? Object.assign({}, o, { identity: req.identity }) : o;
 }
