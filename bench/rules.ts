@@ -162,7 +162,8 @@ async function engineRate(models: ModelRegistry, compiled: CompiledRule[], label
     const batch: Promise<void>[] = [];
     for (let k = 0; k < 1000; k++, n++) {
       const s = sampleValue(n);
-      batch.push(engine.reported(s.endpoint, s.values));
+      const firing = engine.reported(s.endpoint, s.values);
+      if (firing) batch.push(firing);
     }
     await Promise.all(batch);
   }

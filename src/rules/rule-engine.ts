@@ -132,8 +132,13 @@ export class RuleEngine {
     return this.#index.valueRules();
   }
 
-  /** Values a device reported (notification, Send, read). Resolves when every firing is done. */
-  async reported(endpoint: string, values: readonly PathValue[]): Promise<void> {
+  /**
+   * Values a device reported (notification, Send, read). Resolves when every firing is done;
+   * undefined (nothing to wait for) when no rule looks at these values, which is most reports:
+   * they cost no promise.
+   */
+  reported(endpoint: string, values: readonly PathValue[]): Promise<void> | undefined {
+    if (this.#index.size === 0) return undefined;
     // Synchronous first pass: rules for these paths whose name/pattern can match this device.
     // Most reports match no rule and end here, without queueing behind the device's others.
     const work: Work[] = [];
@@ -143,7 +148,10 @@ export class RuleEngine {
       const rules = candidates.filter((r) => matchesName(r.trigger.devices, endpoint) !== false);
       if (rules.length > 0) work.push({ v, rules, chain: this.#causation.chainFor(endpoint, v.path) });
     }
-    if (work.length === 0) return;
+    return work.length === 0 ? undefined : this.#evaluate(endpoint, work);
+  }
+
+  async #evaluate(endpoint: string, work: Work[]): Promise<void> {
     const firings: Promise<void>[] = [];
     // Only the evaluation is serialised per device; actions (which may wait for devices) are not.
     await this.#serial.run(endpoint, () => this.#process(endpoint, work, firings));

@@ -61,10 +61,10 @@ export class RuleService {
     const e = this.#o.engine;
     const log = (what: string) => (err: unknown) => this.#log.error({ err }, `rules: ${what} failed`);
     const offs = [
-      events.on('notification', ({ endpoint, values }) => void e.reported(endpoint, values).catch(log('notification'))),
-      events.on('send', ({ endpoint, values }) => void e.reported(endpoint, values).catch(log('send'))),
+      events.on('notification', ({ endpoint, values }) => void e.reported(endpoint, values)?.catch(log('notification'))),
+      events.on('send', ({ endpoint, values }) => void e.reported(endpoint, values)?.catch(log('send'))),
       // Read answers, direct or delivered from a sleeping device's queue.
-      events.on('read', ({ endpoint, values }) => void e.reported(endpoint, values).catch(log('read'))),
+      events.on('read', ({ endpoint, values }) => void e.reported(endpoint, values)?.catch(log('read'))),
       events.on('registered', ({ registration }) => {
         void e.registration('registered', registration).catch(log('registered'));
         const valueRules = e.enabledValueRules();
