@@ -80,3 +80,54 @@ test('level: records written with links as objects (earlier versions) still load
   await db.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+test('level: an Update that only renews writes a renewal record, applied at reopening; a later full write supersedes it; removal deletes both', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-reg-'));
+  const reopen = async (): Promise<LevelRegistrationStore> => LevelRegistrationStore.open(db);
+  let db = await openDatabase(dir);
+  let store = await reopen();
+  const reg = registration();
+  await store.add(reg);
+  // Renewed from a new address (a NAT rebinding): still a renewal.
+  const renewed = { ...reg, lastUpdate: reg.lastUpdate + 5000, expiresAt: reg.expiresAt + 5000, address: { address: '127.0.0.9', port: 5999 } };
+  t.deepEqual(await store.update(renewed), reg, 'returns the previous version');
+  await store.close();
+  const raw = async (sub: string): Promise<unknown> => JSON.parse(((await sublevel(db, sub).get('r1', { valueEncoding: 'utf8' })) as string | undefined) ?? 'null');
+  t.is((await raw('reg') as { lastUpdate: number }).lastUpdate, reg.lastUpdate, 'the whole registration is not rewritten');
+  t.deepEqual(await raw('reg-renewed'), { u: renewed.lastUpdate, x: renewed.expiresAt, a: '127.0.0.9', p: 5999 });
+  await db.close();
+
+  db = await openDatabase(dir);
+  store = await reopen();
+  t.deepEqual(store.getById('r1'), renewed);
+  t.deepEqual(store.getByAddress({ address: '127.0.0.9', port: 5999 }), renewed, 'indexed by its new address');
+  t.is(store.getByAddress(reg.address), undefined);
+  // Anything else changed: the whole registration is written, newer than the renewal record.
+  const changed = { ...renewed, lifetime: renewed.lifetime * 2, lastUpdate: renewed.lastUpdate + 1000, expiresAt: renewed.expiresAt + 9000 };
+  await store.update(changed);
+  await store.close();
+  t.is((await raw('reg') as { lifetime: number }).lifetime, changed.lifetime);
+  await db.close();
+
+  db = await openDatabase(dir);
+  store = await reopen();
+  t.deepEqual(store.getById('r1'), changed);
+  await store.remove('r1');
+  await store.close();
+  t.is(await raw('reg'), null);
+  t.is(await raw('reg-renewed'), null);
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('level: a renewal record of a registration that is gone is dropped at open', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-reg-'));
+  const db = await openDatabase(dir);
+  await sublevel(db, 'reg-renewed').put('ghost', '{"u":1,"x":2,"a":"::1","p":5}', { valueEncoding: 'utf8' });
+  const store = await LevelRegistrationStore.open(db);
+  t.is(store.size, 0);
+  await store.close();
+  t.is(await sublevel(db, 'reg-renewed').get('ghost'), undefined);
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
