@@ -19,7 +19,8 @@ import type { ServerCommand, ServerReply } from './management-server.js';
  *  - Register: parse, read `ep` from the query, keep a record in a Map, put it (JSON) in
  *    LevelDB, answer 2.01 with a Location-Path once the write is committed (group commit: the
  *    writes arriving while a batch is committed go out together in the next one);
- *  - Update: parse, find the record, refresh its times and address, put it, 2.04 after commit;
+ *  - Update: parse, find the record, refresh its times and address, put them (a small renewal
+ *    record, as the real server does for an Update that only renews), 2.04 after commit;
  *    De-register: delete, 2.02 after commit;
  *  - Reads (server-initiated, in-process driver like bench/management-server.ts): generate a
  *    CON GET with a fresh token, match the piggybacked 2.05 by token, parse the text value, put
@@ -35,6 +36,7 @@ const dataDir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bench-floor-'));
 const db = new Level<string, unknown>(dataDir, { valueEncoding: 'json' });
 await db.open();
 const regs = db.sublevel<string, unknown>('reg', { valueEncoding: 'json' });
+const renewed = db.sublevel<string, unknown>('reg-renewed', { valueEncoding: 'json' });
 const latest = db.sublevel<string, unknown>('obj-latest', { valueEncoding: 'json' });
 const ring = db.sublevel<string, unknown>('obj-ring', { valueEncoding: 'json' });
 type Op = { type: 'put'; sublevel: typeof regs; key: string; value: unknown } | { type: 'del'; sublevel: typeof regs; key: string };
@@ -126,14 +128,14 @@ function updateOrDelete(p: ParsedPacket, address: string, port: number): void {
   if (p.code === '0.04') {
     byId.delete(id);
     byEndpoint.delete(d.endpoint);
-    return write([{ type: 'del', sublevel: regs, key: id }], () => send({ code: '2.02', ack: true, messageId: p.messageId, token: p.token }, port, address));
+    return write([{ type: 'del', sublevel: regs, key: id }, { type: 'del', sublevel: renewed, key: id }], () => send({ code: '2.02', ack: true, messageId: p.messageId, token: p.token }, port, address));
   }
   const now = Date.now();
   d.lastUpdate = now;
   d.expiresAt = now + d.lifetime * 1000;
   d.address = address;
   d.port = port;
-  write([{ type: 'put', sublevel: regs, key: id, value: d }], () => send({ code: '2.04', ack: true, messageId: p.messageId, token: p.token }, port, address));
+  write([{ type: 'put', sublevel: renewed, key: id, value: { u: now, x: d.expiresAt, a: address, p: port } }], () => send({ code: '2.04', ack: true, messageId: p.messageId, token: p.token }, port, address));
 }
 
 /** Our requests in flight and the observations, by token (hex). */
