@@ -88,6 +88,8 @@ export class ObservationService {
     } catch (e) {
       return failure(e);
     }
+    // When the first values arrived (their time in the object store).
+    const receivedAt = this.#clock.now();
     let result: OperationResult;
     try {
       result = interpretResponse(op, built, observation.response, ctx);
@@ -107,16 +109,20 @@ export class ObservationService {
       paths,
       composite: op.op === 'observe-composite',
       peer: reg.address,
-      createdAt: this.#clock.now(),
+      createdAt: receivedAt,
       lastSequence: observation.response.observe,
     };
     if (op.format !== undefined) rec.accept = op.format;
     recRef = rec;
     this.#byToken.set(rec.token, rec);
-    await this.#o.observations.add(rec);
+    // The first values go to the object store now, before any notification of this observation
+    // can be handled: a notification is newer and must end up the latest value (at the same
+    // millisecond too), however long the record takes to be written.
+    const values = result.values;
+    const objectStore = this.#o.objectStore;
+    await Promise.all([this.#o.observations.add(rec), values && objectStore ? storeValues(objectStore, reg.endpoint, values, 'notify', receivedAt) : undefined]);
     result.token = rec.token;
     result.sequence = observation.response.observe;
-    if (result.values && this.#o.objectStore) await storeValues(this.#o.objectStore, reg.endpoint, result.values, 'notify', this.#clock.now());
     this.#o.events.emit('notification', { endpoint: reg.endpoint, token: rec.token, paths, values: result.values ?? [], sequence: observation.response.observe });
     return result;
   }
