@@ -1,15 +1,21 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { ContentType } from '../../src/dtls/constants.js';
 import { PskTestClient } from './helpers/psk-test-client.js';
 import { delay, PSKS, startServer } from './helpers/echo-server.js';
 
 const id = { identity: 'device-1', psk: PSKS['device-1']! };
 
-test('RFC 9146: the server hands out a connection ID and both sides use tls12_cid records', async (t) => {
-  const s = await startServer();
+/** A DTLS server (echoing, or only recording with `echo` false) and a client that offered `cid`; both closed after the test. */
+async function serverAndClient(t: ExecutionContext, cid: Buffer, echo = true) {
+  const s = await startServer({}, echo);
   t.teardown(() => s.server.close());
-  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid: Buffer.from('c1c2c3c4', 'hex') });
+  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid });
   t.teardown(() => c.close());
+  return { s, c };
+}
+
+test('RFC 9146: the server hands out a connection ID and both sides use tls12_cid records', async (t) => {
+  const { s, c } = await serverAndClient(t, Buffer.from('c1c2c3c4', 'hex'));
   t.is(c.serverCid?.length, 6);
   c.send(Buffer.from('with cid'));
   t.is((await c.receiveData()).toString(), 'echo:with cid');
@@ -18,19 +24,13 @@ test('RFC 9146: the server hands out a connection ID and both sides use tls12_ci
 });
 
 test('RFC 9146: an empty client CID means we receive CIDs but send plain records', async (t) => {
-  const s = await startServer();
-  t.teardown(() => s.server.close());
-  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid: Buffer.alloc(0) });
-  t.teardown(() => c.close());
+  const { c } = await serverAndClient(t, Buffer.alloc(0));
   c.send(Buffer.from('x'));
   t.is((await c.receiveData()).toString(), 'echo:x');
 });
 
 test('RFC 9146: a peer that moves to a new port keeps its session, and replies follow it', async (t) => {
-  const s = await startServer();
-  t.teardown(() => s.server.close());
-  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid: Buffer.from('0a0b', 'hex') });
-  t.teardown(() => c.close());
+  const { s, c } = await serverAndClient(t, Buffer.from('0a0b', 'hex'));
   c.send(Buffer.from('before'));
   const before = await s.nextDatagram();
   await c.receiveData();
@@ -49,10 +49,7 @@ test('RFC 9146: a peer that moves to a new port keeps its session, and replies f
 });
 
 test('RFC 9146 §6: a replayed (older) record from a new address does not move the session', async (t) => {
-  const s = await startServer({}, false);
-  t.teardown(() => s.server.close());
-  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid: Buffer.from('0a0b', 'hex') });
-  t.teardown(() => c.close());
+  const { s, c } = await serverAndClient(t, Buffer.from('0a0b', 'hex'), false);
   c.send(Buffer.from('one'));
   await s.nextDatagram();
   const recordOne = c.sent[c.sent.length - 1]!;
@@ -73,10 +70,7 @@ test('RFC 9146 §6: a replayed (older) record from a new address does not move t
 });
 
 test('RFC 9146: a forged record with our CID from a new address does not move the session', async (t) => {
-  const s = await startServer({}, false);
-  t.teardown(() => s.server.close());
-  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid: Buffer.from('0a0b', 'hex') });
-  t.teardown(() => c.close());
+  const { s, c } = await serverAndClient(t, Buffer.from('0a0b', 'hex'), false);
   c.send(Buffer.from('one'));
   await s.nextDatagram();
   const home = c.localPort;
@@ -90,10 +84,7 @@ test('RFC 9146: a forged record with our CID from a new address does not move th
 });
 
 test('a reply to the peer delivered with a datagram (or a copy of it) reaches the session; once the session moved (RFC 9146), the old peer reaches nobody', async (t) => {
-  const s = await startServer({}, false);
-  t.teardown(() => s.server.close());
-  const c = await PskTestClient.connect({ server: { address: '127.0.0.1', port: s.port }, ...id, cid: Buffer.from('0a0b', 'hex') });
-  t.teardown(() => c.close());
+  const { s, c } = await serverAndClient(t, Buffer.from('0a0b', 'hex'), false);
   c.send(Buffer.from('before'));
   const before = await s.nextDatagram();
   t.deepEqual({ ...before.peer }, { address: '127.0.0.1', port: c.localPort });
