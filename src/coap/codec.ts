@@ -1,4 +1,4 @@
-import { parse, generate, type Option } from 'coap-packet';
+import { generate, type Option } from 'coap-packet';
 import { InternTable } from '../intern-table.js';
 
 /** Message types, RFC 7252 §3. */
@@ -32,7 +32,7 @@ export const OPT = {
 } as const;
 
 const KNOWN = new Set<number>(Object.values(OPT));
-// coap-packet reports options by name when it knows them, else by their number as a string.
+// coap-packet names the options it knows (and takes other options by number): its names, for encoding.
 const NUMBER_BY_NAME: Record<string, number> = {
   'If-Match': 1, 'Uri-Host': 3, ETag: 4, 'If-None-Match': 5, Observe: 6, 'Uri-Port': 7,
   'Location-Path': 8, OSCORE: 9, 'Uri-Path': 11, 'Content-Format': 12, 'Max-Age': 14,
@@ -131,12 +131,6 @@ function checkFraming(b: Buffer): string | undefined {
   return undefined;
 }
 
-function uint(v: Buffer): number {
-  let n = 0;
-  for (let i = 0; i < v.length; i++) n = n * 256 + v[i];
-  return n;
-}
-
 export function encodeUint(n: number): Buffer {
   if (n === 0) return Buffer.alloc(0);
   const bytes: number[] = [];
@@ -147,48 +141,77 @@ export function encodeUint(n: number): Buffer {
   return Buffer.from(bytes);
 }
 
-/** Throws MalformedMessage; never anything else. */
+/** The value of an unsigned-integer option (RFC 7252 §3.2): big-endian, leading zeros allowed. */
+function uintAt(b: Buffer, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) n = n * 256 + b[i]!;
+  return n;
+}
+
+const NO_PAYLOAD = Buffer.alloc(0);
+
+/**
+ * Throws MalformedMessage; never anything else. checkFraming has walked the whole datagram
+ * first, so every option header and value read below lies inside it. The options are read
+ * straight from the datagram (string options decoded in place, no Buffer per option); the
+ * result equals what coap-packet's parse gives (test/coap/codec.test.ts compares the two).
+ */
 export function decode(data: Buffer): CoapMessage {
   const reason = checkFraming(data);
   if (reason !== undefined) throw new MalformedMessage(reason, data);
-  let p: ReturnType<typeof parse>;
-  try {
-    p = parse(data);
-  } catch (e) {
-    throw new MalformedMessage(`unparseable: ${(e as Error).message}`, data);
-  }
+  const tkl = data[0]! & 15;
   const msg: CoapMessage = {
-    type: ((data[0] >> 4) & 3) as MessageType,
-    code: data[1],
-    mid: p.messageId,
-    token: p.token,
-    payload: p.payload,
+    type: ((data[0]! >> 4) & 3) as MessageType,
+    code: data[1]!,
+    mid: (data[2]! << 8) | data[3]!,
+    token: data.subarray(4, 4 + tkl),
+    payload: NO_PAYLOAD,
     path: [],
     query: [],
     locationPath: [],
   };
-  for (const o of p.options) {
-    const num = typeof o.name === 'number' ? o.name : (NUMBER_BY_NAME[o.name] ?? Number(o.name));
-    const v = o.value;
+  let i = 4 + tkl;
+  let num = 0;
+  while (i < data.length) {
+    const byte = data[i++]!;
+    if (byte === 0xff) {
+      msg.payload = data.subarray(i);
+      break;
+    }
+    let delta = byte >> 4;
+    let len = byte & 15;
+    if (delta === 13) delta = data[i++]! + 13;
+    else if (delta === 14) {
+      delta = ((data[i]! << 8) | data[i + 1]!) + 269;
+      i += 2;
+    }
+    if (len === 13) len = data[i++]! + 13;
+    else if (len === 14) {
+      len = ((data[i]! << 8) | data[i + 1]!) + 269;
+      i += 2;
+    }
+    num += delta;
+    const start = i;
+    i += len;
+    if ((num === OPT.OBSERVE || num === OPT.BLOCK1 || num === OPT.BLOCK2) && len > 3) {
+      throw new MalformedMessage(`option ${num} longer than 3 bytes`, data);
+    }
     switch (num) {
-      case OPT.URI_PATH: msg.path.push(v.toString('utf8')); break;
-      case OPT.URI_QUERY: msg.query.push(v.toString('utf8')); break;
-      case OPT.LOCATION_PATH: msg.locationPath.push(v.toString('utf8')); break;
-      case OPT.CONTENT_FORMAT: msg.contentFormat = uint(v); break;
-      case OPT.ACCEPT: msg.accept = uint(v); break;
-      case OPT.OBSERVE: msg.observe = uint(v); break;
-      case OPT.BLOCK1: msg.block1 = uint(v); break;
-      case OPT.BLOCK2: msg.block2 = uint(v); break;
-      case OPT.SIZE1: msg.size1 = uint(v); break;
-      case OPT.SIZE2: msg.size2 = uint(v); break;
+      case OPT.URI_PATH: msg.path.push(data.toString('utf8', start, i)); break;
+      case OPT.URI_QUERY: msg.query.push(data.toString('utf8', start, i)); break;
+      case OPT.LOCATION_PATH: msg.locationPath.push(data.toString('utf8', start, i)); break;
+      case OPT.CONTENT_FORMAT: msg.contentFormat = uintAt(data, start, i); break;
+      case OPT.ACCEPT: msg.accept = uintAt(data, start, i); break;
+      case OPT.OBSERVE: msg.observe = uintAt(data, start, i); break;
+      case OPT.BLOCK1: msg.block1 = uintAt(data, start, i); break;
+      case OPT.BLOCK2: msg.block2 = uintAt(data, start, i); break;
+      case OPT.SIZE1: msg.size1 = uintAt(data, start, i); break;
+      case OPT.SIZE2: msg.size2 = uintAt(data, start, i); break;
       case OPT.PROXY_URI:
       case OPT.PROXY_SCHEME: msg.proxy = true; break;
       default:
         if (num & 1 && !KNOWN.has(num) && msg.badCritical === undefined) msg.badCritical = num;
-        (msg.other ??= []).push({ name: num, value: v });
-    }
-    if ((num === OPT.OBSERVE || num === OPT.BLOCK1 || num === OPT.BLOCK2) && v.length > 3) {
-      throw new MalformedMessage(`option ${num} longer than 3 bytes`, data);
+        (msg.other ??= []).push({ name: num, value: data.subarray(start, i) });
     }
   }
   return msg;
