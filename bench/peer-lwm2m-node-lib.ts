@@ -1,7 +1,6 @@
 import { execFile, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { closedLoop, registerRequest, type LoadResult } from './registration-load.js';
 
 /** The version compared against (the newest on npm when the benchmark was written). */
 const PEER = 'lwm2m-node-lib@1.4.0';
@@ -25,17 +24,24 @@ async function peerDir(): Promise<string> {
   return dir;
 }
 
-/** The registration load against the lwm2m-node-lib server in its own process. */
-export async function peerRegistrations(sockets: number, ms: number): Promise<{ result?: LoadResult; version?: string; note: string }> {
+/** The lwm2m-node-lib server in its own process, or why it is not there. */
+export type Peer = { port: number; version: string; stop: () => void } | { note: string };
+
+export async function startPeer(): Promise<Peer> {
+  const howTo = `install it with "npm install --prefix DIR ${PEER}" and set LWM2M_PEER_DIR=DIR`;
   let dir: string;
   try {
     dir = await peerDir();
   } catch (e) {
-    return { note: `not measured (${(e as Error).message}); install it with "npm install --prefix DIR ${PEER}" and set LWM2M_PEER_DIR=DIR` };
+    return { note: `not measured (${(e as Error).message}); ${howTo}` };
   }
   const child = fork(fileURLToPath(new URL('./peer-lwm2m-node-lib-server.js', import.meta.url)), [], { env: { ...process.env, LWM2M_PEER_DIR: dir }, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stop = (): void => {
+    if (child.connected) child.disconnect();
+    child.kill();
+  };
   try {
     const ready = await new Promise<{ port: number; version: string }>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('did not start in 15 s')), 15_000);
@@ -46,12 +52,9 @@ export async function peerRegistrations(sockets: number, ms: number): Promise<{ 
       });
       child.once('exit', () => reject(new Error(stderr.split('\n').find((l) => /Error/.test(l)) ?? 'exited')));
     });
-    const result = await closedLoop({ port: ready.port, sockets, ms, make: (i) => registerRequest(`peer-${i}`), expect: '2.01' });
-    return { result, version: ready.version, note: 'measured' };
+    return { port: ready.port, version: ready.version, stop };
   } catch (e) {
-    return { note: `not measured (${(e as Error).message}); install it with "npm install --prefix DIR ${PEER}" and set LWM2M_PEER_DIR=DIR` };
-  } finally {
-    if (child.connected) child.disconnect();
-    child.kill();
+    stop();
+    return { note: `not measured (${(e as Error).message}); ${howTo}` };
   }
 }

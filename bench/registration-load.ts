@@ -109,16 +109,10 @@ export async function closedLoop(o: { port: number; sockets: number; ms: number;
   return { ok, failed, seconds, perSecond: ok / seconds, ...(firstError ? { firstError } : {}) };
 }
 
-/** The ceiling: the same closed loops against a Node process that echoes every datagram (bench/udp-echo.ts). */
-export async function udpCeiling(sockets: number, ms: number): Promise<LoadResult> {
+/** The ceiling's echo process (bench/udp-echo.ts): the same closed loops against it measure raw UDP round trips. */
+export async function startEcho(): Promise<{ port: number; stop: () => void }> {
   const { child, ready } = await forkServer<{ port: number }>('./udp-echo.js');
-  const port = ready.port;
-  const payload = registerRequest('ceiling-0')!;
-  try {
-    return await closedLoop({ port, sockets, ms, make: () => payload, expect: '*' });
-  } finally {
-    child.disconnect();
-  }
+  return { port: ready.port, stop: () => child.disconnect() };
 }
 
 /** Extra node flags for forked bench servers, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p" to profile them. */

@@ -1,5 +1,6 @@
-import { closedLoop, deregisterRequest, forkServer, registerRequest, stopChild, udpCeiling, updateRequest, type LoadResult } from './registration-load.js';
-import { peerRegistrations } from './peer-lwm2m-node-lib.js';
+import type { ChildProcess } from 'node:child_process';
+import { closedLoop, deregisterRequest, forkServer, registerRequest, startEcho, stopChild, updateRequest, type LoadResult } from './registration-load.js';
+import { startPeer } from './peer-lwm2m-node-lib.js';
 
 /**
  * Registration interface throughput (issue "Fleet simulator and the benchmark suite"): the
@@ -8,8 +9,15 @@ import { peerRegistrations } from './peer-lwm2m-node-lib.js';
  * Registrations/s, Updates/s and De-registrations/s, against the ceiling measured in the same
  * run: the same closed loops against a Node UDP echo process. The same phases against the stack
  * floor (bench/stack-floor-server.ts: the least a durable server can do per request on
- * coap-packet + LevelDB, none of our code). Then the lwm2m-node-lib server (npm), if installed,
+ * coap-packet + LevelDB, none of our code), and the lwm2m-node-lib server (npm), if installed,
  * under the same Register load.
+ *
+ * Interleaved: every process is started once, then each round measures the echo, our server,
+ * the floor and the peer one after the other in short slices, and the echo again at the start
+ * of the next round. A ratio is taken within its round (to the mean of the echo slices on either
+ * side, or to the peer of the same round) and the table reports the median round. On shared
+ * cores the machine's speed drifts by a third within a minute; slices a few seconds apart see
+ * the same machine, where one ceiling before and one after a minute of phases did not.
  */
 export interface RegistrationRow {
   name: string;
@@ -20,63 +28,131 @@ export interface RegistrationRow {
 
 const SOCKETS = 32;
 
-/** Register (new endpoints), Update (of those) and De-register against the server on `port`. */
-async function phases(port: number, phaseMs: number): Promise<{ regs: LoadResult; upd: LoadResult; dereg: LoadResult }> {
+interface Round {
+  regs: LoadResult;
+  upd: LoadResult;
+  dereg: LoadResult;
+}
+
+/**
+ * One round against a server: Register `tag`-named new endpoints, Update those, De-register them
+ * (so every round starts from the same store size); each slice at most `ms`.
+ */
+async function round(port: number, tag: string, ms: number): Promise<Round> {
   const locations: string[][] = [];
-  const regs = await closedLoop({ port, sockets: SOCKETS, ms: phaseMs, make: (i) => (i < 200_000 ? registerRequest(`bench-${i}`) : undefined), expect: '2.01', onAnswer: (i, loc) => (locations[i] = loc) });
+  const regs = await closedLoop({ port, sockets: SOCKETS, ms, make: (i) => (i < 200_000 ? registerRequest(`bench-${tag}-${i}`) : undefined), expect: '2.01', onAnswer: (i, loc) => (locations[i] = loc) });
   const live = locations.filter((l) => l !== undefined);
-  const upd = await closedLoop({ port, sockets: SOCKETS, ms: phaseMs, make: (i) => updateRequest(live[i % live.length]!), expect: '2.04' });
-  const dereg = await closedLoop({ port, sockets: SOCKETS, ms: phaseMs, make: (i) => (i < live.length ? deregisterRequest(live[i]!) : undefined), expect: '2.02' });
+  const upd = await closedLoop({ port, sockets: SOCKETS, ms, make: (i) => updateRequest(live[i % live.length]!), expect: '2.04' });
+  const dereg = await closedLoop({ port, sockets: SOCKETS, ms: 30_000, make: (i) => (i < live.length ? deregisterRequest(live[i]!) : undefined), expect: '2.02' });
   return { regs, upd, dereg };
 }
 
-/** The same phases against a server process (ours, or the stack floor). */
-async function phasesAgainst(file: string, phaseMs: number): Promise<{ regs: LoadResult; upd: LoadResult; dereg: LoadResult }> {
-  const { child, ready } = await forkServer<{ coapPort: number }>(file);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** The rounds' results as one: totals, and the median round's rate. */
+function combined(results: LoadResult[]): LoadResult {
+  const firstError = results.find((r) => r.firstError)?.firstError;
+  return {
+    ok: results.reduce((n, r) => n + r.ok, 0),
+    failed: results.reduce((n, r) => n + r.failed, 0),
+    seconds: results.reduce((n, r) => n + r.seconds, 0),
+    perSecond: median(results.map((r) => r.perSecond)),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+const list = (xs: number[], digits = 2): string => xs.map((x) => x.toFixed(digits)).join(', ');
+
+export async function run(opts: { sliceMs?: number; rounds?: number; log?: (line: string) => void } = {}): Promise<RegistrationRow[]> {
+  const sliceMs = Math.min(opts.sliceMs ?? 1000, 10_000);
+  const rounds = Math.max(1, Math.min(opts.rounds ?? 5, 20));
+  const log = opts.log ?? console.log;
+  const echo = await startEcho();
+  const children: ChildProcess[] = [];
+  const start = async (file: string): Promise<number> => {
+    const { child, ready } = await forkServer<{ coapPort: number }>(file);
+    children.push(child);
+    return ready.coapPort;
+  };
+  const peer = await startPeer();
   try {
-    return await phases(ready.coapPort, phaseMs);
+    const oursPort = await start('./registrations-server.js');
+    // The stack floor: how much of the way to the ceiling is the stack.
+    const floorPort = await start('./stack-floor-server.js');
+    const echoSlice = (): Promise<LoadResult> => closedLoop({ port: echo.port, sockets: SOCKETS, ms: sliceMs, make: () => ECHO_PAYLOAD, expect: '*' });
+    const peerSlice = (tag: string): Promise<LoadResult> | undefined =>
+      'port' in peer ? closedLoop({ port: peer.port, sockets: SOCKETS, ms: sliceMs, make: (i) => registerRequest(`peer-${tag}-${i}`), expect: '2.01' }) : undefined;
+    // Warm-up (not counted): a fresh server takes 1.5-2 s of load to compile its hot paths (its
+    // Register rate climbs from a fifth to full speed meanwhile), so each process gets 2 s per
+    // operation before the first measured slice.
+    const warm = 2 * sliceMs;
+    await closedLoop({ port: echo.port, sockets: SOCKETS, ms: sliceMs, make: () => ECHO_PAYLOAD, expect: '*' });
+    await round(oursPort, 'warm', warm);
+    await round(floorPort, 'warm', warm);
+    if ('port' in peer) await closedLoop({ port: peer.port, sockets: SOCKETS, ms: warm, make: (i) => registerRequest(`peer-warm-${i}`), expect: '2.01' });
+
+    const ceilings: LoadResult[] = [];
+    const ours: Round[] = [];
+    const floor: Round[] = [];
+    const theirs: LoadResult[] = [];
+    for (let r = 0; r < rounds; r++) {
+      ceilings.push(await echoSlice());
+      ours.push(await round(oursPort, `r${r}`, sliceMs));
+      floor.push(await round(floorPort, `r${r}`, sliceMs));
+      const p = await peerSlice(`r${r}`);
+      if (p) theirs.push(p);
+    }
+    ceilings.push(await echoSlice());
+    // Each round's ceiling: the mean of the echo slices before and after it.
+    const ceilingOf = ours.map((_, r) => (ceilings[r]!.perSecond + ceilings[r + 1]!.perSecond) / 2);
+    const ratios = (results: LoadResult[]): number[] => results.map((x, r) => x.perSecond / ceilingOf[r]!);
+
+    const rows: RegistrationRow[] = [];
+    const row = (name: string, pick: (x: Round) => LoadResult, target: number | undefined): void => {
+      const mine = ratios(ours.map(pick));
+      const ratio = median(mine);
+      const vsFloor = median(ours.map((x, r) => pick(x).perSecond / pick(floor[r]!).perSecond));
+      const rounds = `rounds ${list(mine)}`;
+      rows.push({ name, result: combined(ours.map(pick)), ratio, target: `${target === undefined ? '' : `>= ${target}x ${ratio >= target ? 'met' : 'MISSED'}; `}${rounds}; ${vsFloor.toFixed(2)} of the stack floor` });
+    };
+    row('Register (durable, LevelDB)', (x) => x.regs, 0.5);
+    row('Update', (x) => x.upd, 0.7);
+    row('De-register', (x) => x.dereg, undefined);
+    if ('port' in peer && theirs.length === rounds) {
+      const vsPeer = ours.map((x, r) => x.regs.perSecond / theirs[r]!.perSecond);
+      const floorVsPeer = floor.map((x, r) => x.regs.perSecond / theirs[r]!.perSecond);
+      const m = median(vsPeer);
+      rows.push({
+        name: `Register, lwm2m-node-lib ${peer.version} server (in memory)`,
+        result: combined(theirs),
+        ratio: median(ratios(theirs)),
+        target: `ours ${m.toFixed(1)}x theirs (>= 10x ${m >= 10 ? 'met' : 'MISSED'}; rounds ${list(vsPeer, 1)}); the stack floor ${median(floorVsPeer).toFixed(1)}x theirs`,
+      });
+    }
+    for (const [name, pick] of [['Register', (x: Round) => x.regs], ['Update', (x: Round) => x.upd], ['De-register', (x: Round) => x.dereg]] as const) {
+      rows.push({ name: `stack floor: ${name} (minimal server on coap-packet + LevelDB, no LwM2M logic)`, result: combined(floor.map(pick)), ratio: median(ratios(floor.map(pick))), target: `rounds ${list(ratios(floor.map(pick)))}` });
+    }
+    rows.push({ name: 'ceiling: raw Node UDP round trips (echo process)', result: combined(ceilings), ratio: 1, target: `slices ${list(ceilings.map((c) => c.perSecond), 0)} /s` });
+
+    log(`${SOCKETS} closed loops (one request in flight per socket); devices share sockets (the server keys registrations by endpoint).`);
+    log(`${rounds} interleaved rounds after a warm-up: echo, ours (Register ${sliceMs / 1000} s, Update ${sliceMs / 1000} s, De-register all), the stack floor (same), the peer (Register ${sliceMs / 1000} s), then the echo again.`);
+    log(`Per second: the median round; x ceiling: the median of the rounds' ratios to the mean of the echo slices around them.\n`);
+    log('| operation | ok | failed | seconds | per second | x ceiling | target |');
+    log('|---|---:|---:|---:|---:|---:|---|');
+    for (const r of rows) log(`| ${r.name} | ${r.result.ok} | ${r.result.failed} | ${r.result.seconds.toFixed(1)} | ${Math.round(r.result.perSecond)} | ${r.ratio.toFixed(2)} | ${r.target} |`);
+    if (!('port' in peer)) log(`\nlwm2m-node-lib peer: ${peer.note}`);
+    for (const r of rows) if (r.result.firstError) log(`\n${r.name}: first error: ${r.result.firstError}`);
+    return rows;
   } finally {
-    await stopChild(child);
+    if ('port' in peer) peer.stop();
+    echo.stop();
+    await Promise.all(children.map((c) => stopChild(c)));
   }
 }
 
-export async function run(opts: { phaseMs?: number; log?: (line: string) => void } = {}): Promise<RegistrationRow[]> {
-  const phaseMs = Math.min(opts.phaseMs ?? 4000, 10_000);
-  const log = opts.log ?? console.log;
-  const before = await udpCeiling(SOCKETS, phaseMs);
-  const ours = await phasesAgainst('./registrations-server.js', phaseMs);
-  // The stack floor (bench/stack-floor-server.ts): the least a durable server can do per request
-  // on coap-packet + LevelDB, none of our code; how much of the way to the ceiling is the stack.
-  const floor = await phasesAgainst('./stack-floor-server.js', phaseMs);
-  // The ceiling is measured before and after the servers' phases and averaged: on shared cores
-  // one measurement alone swings by a third.
-  const after = await udpCeiling(SOCKETS, phaseMs);
-  const ceiling: LoadResult = { ok: before.ok + after.ok, failed: before.failed + after.failed, seconds: before.seconds + after.seconds, perSecond: (before.perSecond + after.perSecond) / 2 };
-  const rows: RegistrationRow[] = [];
-  const row = (name: string, result: LoadResult, target: number | undefined, floorResult: LoadResult): void => {
-    const ratio = result.perSecond / ceiling.perSecond;
-    const vsFloor = `${(result.perSecond / floorResult.perSecond).toFixed(2)} of the stack floor`;
-    rows.push({ name, result, ratio, target: target === undefined ? vsFloor : `>= ${target}x ${ratio >= target ? 'met' : 'MISSED'}; ${vsFloor}` });
-  };
-  row('Register (durable, LevelDB)', ours.regs, 0.5, floor.regs);
-  row('Update', ours.upd, 0.7, floor.upd);
-  row('De-register', ours.dereg, undefined, floor.dereg);
-  const peer = await peerRegistrations(SOCKETS, phaseMs);
-  const oursRegs = ours.regs.perSecond;
-  if (peer.result) {
-    const r = oursRegs / peer.result.perSecond;
-    const f = floor.regs.perSecond / peer.result.perSecond;
-    rows.push({ name: `Register, lwm2m-node-lib ${peer.version} server (in memory)`, result: peer.result, ratio: peer.result.perSecond / ceiling.perSecond, target: `ours ${r.toFixed(1)}x theirs (>= 10x ${r >= 10 ? 'met' : 'MISSED'}); the stack floor ${f.toFixed(1)}x theirs` });
-  }
-  for (const [name, result] of [['Register', floor.regs], ['Update', floor.upd], ['De-register', floor.dereg]] as const) {
-    rows.push({ name: `stack floor: ${name} (minimal server on coap-packet + LevelDB, no LwM2M logic)`, result, ratio: result.perSecond / ceiling.perSecond, target: '' });
-  }
-  rows.push({ name: `ceiling: raw Node UDP round trips (mean of ${Math.round(before.perSecond)}/s before and ${Math.round(after.perSecond)}/s after)`, result: ceiling, ratio: 1, target: '' });
-  log(`${SOCKETS} closed loops (one request in flight per socket), ${phaseMs / 1000} s a phase; devices share sockets (the server keys registrations by endpoint)\n`);
-  log('| operation | ok | failed | seconds | per second | x ceiling | target |');
-  log('|---|---:|---:|---:|---:|---:|---|');
-  for (const r of rows) log(`| ${r.name} | ${r.result.ok} | ${r.result.failed} | ${r.result.seconds.toFixed(1)} | ${Math.round(r.result.perSecond)} | ${r.ratio.toFixed(2)} | ${r.target} |`);
-  if (!peer.result) log(`\nlwm2m-node-lib peer: ${peer.note}`);
-  for (const r of rows) if (r.result.firstError) log(`\n${r.name}: first error: ${r.result.firstError}`);
-  return rows;
-}
+/** What the echo loops send: a Register datagram, so the ceiling moves the same bytes. */
+const ECHO_PAYLOAD = registerRequest('ceiling-0')!;
