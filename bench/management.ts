@@ -22,14 +22,19 @@ import type { Cpu, ServerCommand, ServerReply } from './management-server.js';
  *     token, the next as soon as the previous is ACKed. Counted when the server has decoded them
  *     (SenML CBOR), written them to the LevelDB object store and emitted `notification`.
  *  3. the ceiling: raw UDP round trips/s between this process and a Node echo server process,
- *     with the same number of sockets and closed loops, measured before and after the server
- *     phases; ratios are to the mean of the two (the machine is shared: its load moves);
+ *     with the same number of sockets and closed loops;
  *  4. the stack floor: phases 1 and 2 against bench/stack-floor-server.ts, the least a durable
  *     server can do per read and per notification on coap-packet + cbor-x + LevelDB (none of
  *     our code), so the table shows how much of the distance to the ceiling is the stack.
- * It also prints the server process's CPU per read and per notification (all threads, and the
- * main thread alone on Linux) and the LevelDB batch sizes: steadier than rates when other jobs
- * share the machine. BENCH_PROF=<dir> writes a CPU profile of each server phase.
+ * Interleaved: the echo, our server and the floor are started once and, after a warm-up, each
+ * round measures the echo, our reads and notifications, the floor's, one after the other in short
+ * slices; the echo again starts the next round. A ratio is taken within its round (to the mean of
+ * the echo slices around it) and the table reports the median round: on shared cores the
+ * machine's speed drifts by a third within a minute, and slices seconds apart see the same one.
+ * It also prints the server process's CPU per read and per notification over all rounds (all
+ * threads, and the main thread alone on Linux) and the LevelDB batch sizes: steadier than rates
+ * when other jobs share the machine. BENCH_PROF=<dir> writes a CPU profile of our server's first
+ * measured reads and notifications slices.
  */
 export interface ManagementBenchRow {
   name: string;
@@ -41,10 +46,11 @@ export interface ManagementBenchRow {
 
 export interface ManagementBenchOptions {
   devices?: number;
+  /** Length of one measured slice (default 2 s). */
   phaseMs?: number;
+  rounds?: number;
   log?: (line: string) => void;
 }
-
 
 
 /** A command to the bench server process and its answer (at most 30 s). */
@@ -112,25 +118,17 @@ async function httpReads(url: string, token: string, endpoints: string[], concur
   return { ops, failed, seconds: (Date.now() - start) / 1000 };
 }
 
-async function echoCeiling(sockets: number, ms: number): Promise<{ ops: number; seconds: number }> {
-  const echo = await forkServer<{ type: 'ready'; port: number }>('./udp-echo.js');
-  try {
-    return await udpCeiling(echo.ready.port, sockets, ms);
-  } finally {
-    echo.child.disconnect();
-  }
-}
-
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
-interface ServerFigures {
-  regSeconds: number;
-  reads: Extract<ServerReply, { type: 'reads-done' }>;
-  viaHttp: { ops: number; failed: number; seconds: number } | undefined;
-  counted: Extract<ServerReply, { type: 'count' }>;
-  notifySeconds: number;
+type ReadsDone = Extract<ServerReply, { type: 'reads-done' }>;
+type Counted = Extract<ServerReply, { type: 'count' }>;
+
+/** One slice of notifications: what the server stored, over how long, and what the devices saw. */
+interface NotifySlice {
+  counted: Counted;
+  seconds: number;
   sent: number;
   acked: number;
   resent: number;
@@ -138,105 +136,169 @@ interface ServerFigures {
 }
 
 /**
- * One server process (`file`: ours, or the stack floor) through the phases: `n` devices register,
- * server-initiated reads, reads through the HTTP API (ours only), observe, CON notifications.
+ * A server process (`file`: ours, or the stack floor) with `n` registered devices, each observed
+ * by the server (SenML CBOR), ready for slices of reads and notifications.
  */
-async function measure(file: string, n: number, phaseMs: number, log: (line: string) => void, opts: { http: boolean; profile: boolean }): Promise<ServerFigures> {
+async function openTarget(file: string, n: number) {
   const { child: server, ready } = await forkServer<Extract<ServerReply, { type: 'ready' }>>(file);
   const devices: LightDevice[] = [];
-  let resender: NodeJS.Timeout | undefined;
-  const maybeProfiled = <T>(phase: string, body: () => Promise<T>): Promise<T> => (opts.profile ? profiled(server, phase, body) : body());
+  const close = async (): Promise<void> => {
+    await Promise.all(devices.map((d) => d.close()));
+    if (!server.killed) server.kill('SIGTERM');
+  };
   try {
     const t0 = Date.now();
     for (let i = 0; i < n; i++) devices.push(await LightDevice.open({ server: { address: '127.0.0.1', port: ready.coapPort }, endpoint: `bench-${i}` }));
     await inBatches(devices, 50, (d) => d.register());
     const regSeconds = (Date.now() - t0) / 1000;
     const endpoints = devices.map((d) => d.endpoint);
-
-    // 1. Reads, in-server driver.
-    const reads = await maybeProfiled('reads', () => ask(server, { type: 'reads', endpoints, path: RESOURCE, durationMs: phaseMs }, phaseMs + 30_000));
-    if (reads.type !== 'reads-done') throw new Error('unexpected answer');
-    if (reads.firstError) log(`first read failure: ${reads.firstError}`);
-    // 1b. The same through the HTTP API.
-    const viaHttp = opts.http ? await httpReads(ready.httpUrl, ready.token, endpoints, 64, phaseMs) : undefined;
-
-    // 2. Notifications: the server observes every device (SenML CBOR), then they notify in closed loops.
     const observed = await ask(server, { type: 'observe', endpoints, path: RESOURCE, format: 112 }, 60_000);
     if (observed.type !== 'observed') throw new Error('unexpected answer');
     if (observed.failed > 0) throw new Error(`${observed.failed} observations failed: ${observed.firstError}`);
-    const notifying = devices.filter((d) => d.observed);
-    if (notifying.length !== n) throw new Error(`only ${notifying.length} of ${n} devices hold an observation`);
-    await ask(server, { type: 'count-start' });
-    if (opts.profile && profDir) await ask(server, { type: 'profile-start' });
-    const start = Date.now();
-    for (const d of notifying) d.startNotifying(true);
-    resender = setInterval(() => {
-      const now = Date.now();
-      for (const d of notifying) d.resendStale(now, 1000);
-    }, 250);
-    await sleep(phaseMs);
-    for (const d of notifying) d.stopNotifying();
-    clearInterval(resender);
-    // Wait until the server has stored what it received (bounded).
-    let last = -1;
-    let counted: Extract<ServerReply, { type: 'count' }> = { type: 'count', count: 0, firstAt: start, lastAt: start, stored: 0, cpu: { processMs: 0, mainThreadMs: 0, batches: 0, batchOps: 0 } };
-    for (let i = 0; i < 100; i++) {
-      await sleep(100);
-      const r = await ask(server, { type: 'count-get' });
-      if (r.type === 'count') counted = r;
-      if (counted.count === last) break;
-      last = counted.count;
-    }
-    const notifySeconds = (counted.lastAt - start) / 1000;
-    if (opts.profile && profDir) await ask(server, { type: 'profile-stop', file: `${profDir}/notify.cpuprofile` });
-    const sum = (f: (d: LightDevice) => number): number => notifying.reduce((a, d) => a + f(d), 0);
-    return { regSeconds, reads, viaHttp, counted, notifySeconds, sent: sum((d) => d.sent), acked: sum((d) => d.acked), resent: sum((d) => d.resent), resets: sum((d) => d.resets) };
-  } finally {
-    if (resender) clearInterval(resender);
-    await Promise.all(devices.map((d) => d.close()));
-    if (!server.killed) server.kill('SIGTERM');
+    if (devices.some((d) => !d.observed)) throw new Error(`only ${devices.filter((d) => d.observed).length} of ${n} devices hold an observation`);
+    const reads = async (ms: number): Promise<ReadsDone> => {
+      const r = await ask(server, { type: 'reads', endpoints, path: RESOURCE, durationMs: ms }, ms + 30_000);
+      if (r.type !== 'reads-done') throw new Error('unexpected answer');
+      return r;
+    };
+    /** CON notifications from every device for `ms`, counted once the server has stored them. */
+    const notify = async (ms: number): Promise<NotifySlice> => {
+      const before = devices.map((d) => [d.sent, d.acked, d.resent, d.resets] as const);
+      await ask(server, { type: 'count-start' });
+      const start = Date.now();
+      for (const d of devices) d.startNotifying(true);
+      const resender = setInterval(() => {
+        const now = Date.now();
+        for (const d of devices) d.resendStale(now, 1000);
+      }, 250);
+      try {
+        await sleep(ms);
+      } finally {
+        for (const d of devices) d.stopNotifying();
+        clearInterval(resender);
+      }
+      // Until the server has stored what it received (bounded).
+      let last = -1;
+      let counted: Counted = { type: 'count', count: 0, firstAt: start, lastAt: start, stored: 0, cpu: { processMs: 0, mainThreadMs: 0, batches: 0, batchOps: 0 } };
+      for (let i = 0; i < 100; i++) {
+        await sleep(100);
+        const r = await ask(server, { type: 'count-get' });
+        if (r.type === 'count') counted = r;
+        if (counted.count === last) break;
+        last = counted.count;
+      }
+      const delta = (k: 0 | 1 | 2 | 3): number => devices.reduce((a, d, i) => a + [d.sent, d.acked, d.resent, d.resets][k]! - before[i]![k], 0);
+      return { counted, seconds: (counted.lastAt - start) / 1000, sent: delta(0), acked: delta(1), resent: delta(2), resets: delta(3) };
+    };
+    return { server, ready, endpoints, regSeconds, reads, notify, close };
+  } catch (e) {
+    await close();
+    throw e;
   }
 }
 
+type Target = Awaited<ReturnType<typeof openTarget>>;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
+const sumCpu = (cs: Cpu[]): Cpu => cs.reduce((a, c) => ({ processMs: a.processMs + c.processMs, mainThreadMs: a.mainThreadMs < 0 || c.mainThreadMs < 0 ? -1 : a.mainThreadMs + c.mainThreadMs, batches: a.batches + c.batches, batchOps: a.batchOps + c.batchOps }), { processMs: 0, mainThreadMs: 0, batches: 0, batchOps: 0 });
+
 export async function run(opts: ManagementBenchOptions = {}): Promise<ManagementBenchRow[]> {
   const n = Math.min(opts.devices ?? 200, 1000);
-  const phaseMs = Math.min(opts.phaseMs ?? 4000, 10_000);
+  const sliceMs = Math.min(opts.phaseMs ?? 2000, 10_000);
+  const rounds = Math.max(1, Math.min(opts.rounds ?? 4, 20));
   const log = opts.log ?? console.log;
-  const rows: ManagementBenchRow[] = [];
   const loadAtStart = loadavg()[0]!;
+  const echo = await forkServer<{ type: 'ready'; port: number }>('./udp-echo.js');
+  const targets: Target[] = [];
+  try {
+    const ours = await openTarget('./management-server.js', n);
+    targets.push(ours);
+    // The stack floor (bench/stack-floor-server.ts): the same phases against the least a durable
+    // server can do on coap-packet + cbor-x + LevelDB, none of our code.
+    const floor = await openTarget('./stack-floor-server.js', n);
+    targets.push(floor);
+    const echoSlice = async (ms: number): Promise<number> => {
+      const r = await udpCeiling(echo.ready.port, n, ms);
+      return r.ops / r.seconds;
+    };
+    // Warm-up (not counted): 2 s of each operation per server, so the hot paths are compiled.
+    await echoSlice(1000);
+    for (const t of [ours, floor]) {
+      await t.reads(2000);
+      await t.notify(2000);
+    }
+    // The same reads through the HTTP API, once (no target).
+    const viaHttp = await httpReads(ours.ready.httpUrl, ours.ready.token, ours.endpoints, 64, 4000);
 
-  // 3. The ceiling first, while nothing else of ours runs (and again at the end).
-  const ceilingBefore = await echoCeiling(n, phaseMs);
-  const ours = await measure('./management-server.js', n, phaseMs, log, { http: true, profile: true });
-  // The stack floor (bench/stack-floor-server.ts): the same phases against the least a durable
-  // server can do on coap-packet + cbor-x + LevelDB, none of our code.
-  const floor = await measure('./stack-floor-server.js', n, phaseMs, log, { http: false, profile: false });
-  const ceilingAfter = await echoCeiling(n, phaseMs);
-  const ceilingRate = (ceilingBefore.ops / ceilingBefore.seconds + ceilingAfter.ops / ceilingAfter.seconds) / 2;
+    const ceilings: number[] = [];
+    const oursReads: ReadsDone[] = [];
+    const oursNotify: NotifySlice[] = [];
+    const floorReads: ReadsDone[] = [];
+    const floorNotify: NotifySlice[] = [];
+    for (let r = 0; r < rounds; r++) {
+      ceilings.push(await echoSlice(sliceMs));
+      const profile = r === 0 && profDir !== undefined;
+      oursReads.push(await (profile ? profiled(ours.server, 'reads', () => ours.reads(sliceMs)) : ours.reads(sliceMs)));
+      oursNotify.push(await (profile ? profiled(ours.server, 'notify', () => ours.notify(sliceMs)) : ours.notify(sliceMs)));
+      floorReads.push(await floor.reads(sliceMs));
+      floorNotify.push(await floor.notify(sliceMs));
+    }
+    ceilings.push(await echoSlice(sliceMs));
+    const ceilingOf = (r: number): number => (ceilings[r]! + ceilings[r + 1]!) / 2;
+    const readRate = (x: ReadsDone): number => x.ok / (x.ms / 1000);
+    const notifyRate = (x: NotifySlice): number => x.counted.count / x.seconds;
+    const ratios = <T>(xs: T[], rate: (x: T) => number): number[] => xs.map((x, r) => rate(x) / ceilingOf(r));
 
-  const row = (name: string, ops: number, seconds: number): ManagementBenchRow => ({ name, ops, seconds, perSecond: ops / seconds, ratio: ops / seconds / ceilingRate });
-  const { reads, viaHttp, counted } = ours;
-  rows.push(row('UDP round trips (ceiling, echo process), before', ceilingBefore.ops, ceilingBefore.seconds));
-  rows.push(row('UDP round trips (ceiling, echo process), after', ceilingAfter.ops, ceilingAfter.seconds));
-  rows.push(row('Reads, server-initiated (in-server driver)', reads.ok, reads.ms / 1000));
-  rows.push(row('Reads through the HTTP API (64 in flight)', viaHttp?.ops ?? 0, viaHttp?.seconds ?? 1));
-  rows.push(row('Notifications (CON, SenML CBOR) decoded + stored in LevelDB', counted.count, ours.notifySeconds));
-  rows.push(row('stack floor: Reads (minimal server on coap-packet + LevelDB, no LwM2M logic)', floor.reads.ok, floor.reads.ms / 1000));
-  rows.push(row('stack floor: Notifications decoded (cbor-x) + stored', floor.counted.count, floor.notifySeconds));
-  log(`\nDevice management, ${n} lightweight devices (load process) vs server process (LevelDB store); ${phaseMs / 1000} s per phase; ${cpus().length} cores, load ${loadAtStart.toFixed(1)} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
-  log(`registration of ${n} devices: ${ours.regSeconds.toFixed(2)} s; read failures: ${reads.failed} in-server, ${viaHttp?.failed ?? 0} via HTTP; notifications sent ${ours.sent}, ACKed ${ours.acked}, re-sent ${ours.resent}, RST ${ours.resets}, stored ${counted.count} (${counted.stored} values); stack floor: notifications sent ${floor.sent}, ACKed ${floor.acked}, stored ${floor.counted.count}; ceiling = mean of before/after = ${Math.round(ceilingRate)}/s\n`);
-  // CPU per operation is steadier than rates on a shared machine.
-  const us = (ms: number, ops: number): string => (ops > 0 && ms >= 0 ? ((1000 * ms) / ops).toFixed(1) : '-');
-  const perOp = (c: Cpu, ops: number): string =>
-    `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;
-  log(`server process CPU per operation: per read ${perOp(reads.cpu, reads.ok)}; per notification ${perOp(counted.cpu, counted.count)}`);
-  log(`stack floor process CPU per operation: per read ${us(floor.reads.cpu.processMs, floor.reads.ok)} µs; per notification ${us(floor.counted.cpu.processMs, floor.counted.count)} µs\n`);
-  log('| measurement | ops | seconds | ops/s | ratio to ceiling | target |');
-  log('|---|---:|---:|---:|---:|---:|');
-  const ofFloor = (r: ManagementBenchRow, f: ManagementBenchRow): string => `; ${(r.perSecond / f.perSecond).toFixed(2)} of the stack floor`;
-  const targets = ['', '', `≥ 0.5x${ofFloor(rows[2]!, rows[5]!)}`, '', `≥ 0.7x${ofFloor(rows[4]!, rows[6]!)}`, '', ''];
-  rows.forEach((r, i) => log(`| ${r.name} | ${r.ops} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond)} | ${r.ratio.toFixed(2)}x | ${targets[i]} |`));
-  return rows;
+    const rows: ManagementBenchRow[] = [];
+    const targetsText: string[] = [];
+    const add = (name: string, ops: number, seconds: number, perSecond: number, ratio: number, target: string): void => {
+      rows.push({ name, ops, seconds, perSecond, ratio });
+      targetsText.push(target);
+    };
+    const ceilingRatios = ceilings.map((c) => c / median(ceilings));
+    add('UDP round trips (ceiling, echo process)', 0, ceilings.length * (sliceMs / 1000), median(ceilings), 1, `slices ${ceilings.map((c) => Math.round(c)).join(', ')} /s`);
+    const readRatios = ratios(oursReads, readRate);
+    const floorReadRatios = ratios(floorReads, readRate);
+    const notifyRatios = ratios(oursNotify, notifyRate);
+    const floorNotifyRatios = ratios(floorNotify, notifyRate);
+    const vsFloor = (mine: number[], theirs: number[]): string => `${median(mine.map((m, i) => m / theirs[i]!)).toFixed(2)} of the stack floor`;
+    const total = <T>(xs: T[], ops: (x: T) => number): number => xs.reduce((a, x) => a + ops(x), 0);
+    const readsMet = median(readRatios) >= 0.5;
+    const notifyMet = median(notifyRatios) >= 0.7;
+    add('Reads, server-initiated (in-server driver)', total(oursReads, (x) => x.ok), total(oursReads, (x) => x.ms / 1000), median(oursReads.map(readRate)), median(readRatios), `≥ 0.5x ${readsMet ? 'met' : 'MISSED'}; rounds ${list(readRatios)}; ${vsFloor(readRatios, floorReadRatios)}`);
+    add('Reads through the HTTP API (64 in flight, after the warm-up)', viaHttp.ops, viaHttp.seconds, viaHttp.ops / viaHttp.seconds, viaHttp.ops / viaHttp.seconds / median(ceilings), 'to the median echo slice');
+    add('Notifications (CON, SenML CBOR) decoded + stored in LevelDB', total(oursNotify, (x) => x.counted.count), total(oursNotify, (x) => x.seconds), median(oursNotify.map(notifyRate)), median(notifyRatios), `≥ 0.7x ${notifyMet ? 'met' : 'MISSED'}; rounds ${list(notifyRatios)}; ${vsFloor(notifyRatios, floorNotifyRatios)}`);
+    add('stack floor: Reads (minimal server on coap-packet + LevelDB, no LwM2M logic)', total(floorReads, (x) => x.ok), total(floorReads, (x) => x.ms / 1000), median(floorReads.map(readRate)), median(floorReadRatios), `rounds ${list(floorReadRatios)}`);
+    add('stack floor: Notifications decoded (cbor-x) + stored', total(floorNotify, (x) => x.counted.count), total(floorNotify, (x) => x.seconds), median(floorNotify.map(notifyRate)), median(floorNotifyRatios), `rounds ${list(floorNotifyRatios)}`);
+
+    const readFailures = total(oursReads, (x) => x.failed);
+    const firstReadError = oursReads.find((x) => x.firstError)?.firstError;
+    if (firstReadError) log(`first read failure: ${firstReadError}`);
+    const sum = (xs: NotifySlice[], k: 'sent' | 'acked' | 'resent' | 'resets'): number => total(xs, (x) => x[k]);
+    log(`\nDevice management, ${n} lightweight devices per server (load process) vs server process (LevelDB store); ${cpus().length} cores, load ${loadAtStart.toFixed(1)} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
+    log(`${rounds} interleaved rounds after a warm-up (2 s of reads and of notifications per server): echo ${sliceMs / 1000} s, ours (reads ${sliceMs / 1000} s, notifications ${sliceMs / 1000} s), the stack floor (same), then the echo again. ops/s: the median round; ratio: the median of the rounds' ratios to the mean of the echo slices around them (ceiling slices vary ${Math.min(...ceilingRatios).toFixed(2)}-${Math.max(...ceilingRatios).toFixed(2)}x of their median).`);
+    log(`registration of ${n} devices: ${ours.regSeconds.toFixed(2)} s; read failures: ${readFailures} in-server, ${viaHttp.failed} via HTTP; notifications sent ${sum(oursNotify, 'sent')}, ACKed ${sum(oursNotify, 'acked')}, re-sent ${sum(oursNotify, 'resent')}, RST ${sum(oursNotify, 'resets')}, stored ${total(oursNotify, (x) => x.counted.count)} (${total(oursNotify, (x) => x.counted.stored)} values); stack floor: notifications sent ${sum(floorNotify, 'sent')}, ACKed ${sum(floorNotify, 'acked')}, stored ${total(floorNotify, (x) => x.counted.count)}\n`);
+    // CPU per operation is steadier than rates on a shared machine.
+    const us = (ms: number, ops: number): string => (ops > 0 && ms >= 0 ? ((1000 * ms) / ops).toFixed(1) : '-');
+    const perOp = (c: Cpu, ops: number): string =>
+      `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;
+    const readCpu = sumCpu(oursReads.map((x) => x.cpu));
+    const notifyCpu = sumCpu(oursNotify.map((x) => x.counted.cpu));
+    log(`server process CPU per operation: per read ${perOp(readCpu, total(oursReads, (x) => x.ok))}; per notification ${perOp(notifyCpu, total(oursNotify, (x) => x.counted.count))}`);
+    log(`stack floor process CPU per operation: per read ${us(sumCpu(floorReads.map((x) => x.cpu)).processMs, total(floorReads, (x) => x.ok))} µs; per notification ${us(sumCpu(floorNotify.map((x) => x.counted.cpu)).processMs, total(floorNotify, (x) => x.counted.count))} µs\n`);
+    log('| measurement | ops | seconds | ops/s | ratio to ceiling | target |');
+    log('|---|---:|---:|---:|---:|---|');
+    rows.forEach((r, i) => log(`| ${r.name} | ${r.ops || '-'} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond)} | ${r.ratio.toFixed(2)}x | ${targetsText[i]} |`));
+    return rows;
+  } finally {
+    await Promise.all(targets.map((t) => t.close()));
+    echo.child.disconnect();
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

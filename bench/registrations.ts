@@ -17,7 +17,10 @@ import { startPeer } from './peer-lwm2m-node-lib.js';
  * of the next round. A ratio is taken within its round (to the mean of the echo slices on either
  * side, or to the peer of the same round) and the table reports the median round. On shared
  * cores the machine's speed drifts by a third within a minute; slices a few seconds apart see
- * the same machine, where one ceiling before and one after a minute of phases did not.
+ * the same machine, where one ceiling before and one after a minute of phases did not. Slices
+ * are 2 s: right after a switch of operation our server runs slower for a while (measured: 1 s
+ * slices put it at 0.61-0.70 of the floor, 3-4 s phases at 0.7-0.77), and longer slices let
+ * the machine drift again.
  */
 export interface RegistrationRow {
   name: string;
@@ -68,8 +71,8 @@ function combined(results: LoadResult[]): LoadResult {
 const list = (xs: number[], digits = 2): string => xs.map((x) => x.toFixed(digits)).join(', ');
 
 export async function run(opts: { sliceMs?: number; rounds?: number; log?: (line: string) => void } = {}): Promise<RegistrationRow[]> {
-  const sliceMs = Math.min(opts.sliceMs ?? 1000, 10_000);
-  const rounds = Math.max(1, Math.min(opts.rounds ?? 5, 20));
+  const sliceMs = Math.min(opts.sliceMs ?? 2000, 10_000);
+  const rounds = Math.max(1, Math.min(opts.rounds ?? 4, 20));
   const log = opts.log ?? console.log;
   const echo = await startEcho();
   const children: ChildProcess[] = [];
@@ -89,8 +92,8 @@ export async function run(opts: { sliceMs?: number; rounds?: number; log?: (line
     // Warm-up (not counted): a fresh server takes 1.5-2 s of load to compile its hot paths (its
     // Register rate climbs from a fifth to full speed meanwhile), so each process gets 2 s per
     // operation before the first measured slice.
-    const warm = 2 * sliceMs;
-    await closedLoop({ port: echo.port, sockets: SOCKETS, ms: sliceMs, make: () => ECHO_PAYLOAD, expect: '*' });
+    const warm = 2000;
+    await closedLoop({ port: echo.port, sockets: SOCKETS, ms: 1000, make: () => ECHO_PAYLOAD, expect: '*' });
     await round(oursPort, 'warm', warm);
     await round(floorPort, 'warm', warm);
     if ('port' in peer) await closedLoop({ port: peer.port, sockets: SOCKETS, ms: warm, make: (i) => registerRequest(`peer-warm-${i}`), expect: '2.01' });
