@@ -28,8 +28,10 @@ export class DeviceRouter implements DevicePort {
       if (r.transport === 'coaps') this.#secured.add(peerKey(r.address));
     });
     events.on('updated', ({ registration: r, previous }) => {
+      // An Update keeps the transport of its Register; only a secured one that moved changes the set.
+      if (r.transport !== 'coaps' || (r.address.address === previous.address.address && r.address.port === previous.address.port)) return;
       this.#secured.delete(peerKey(previous.address));
-      if (r.transport === 'coaps') this.#secured.add(peerKey(r.address));
+      this.#secured.add(peerKey(r.address));
     });
     for (const name of ['deregistered', 'expired'] as const) events.on(name, ({ registration: r }) => this.#secured.delete(peerKey(r.address)));
   }

@@ -115,7 +115,10 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
   });
   const offSeen = [
     o.events.on('registered', ({ registration: r }) => quarantine.noteSeen(r.endpoint, r.address, r.identity)),
-    o.events.on('updated', ({ registration: r }) => quarantine.noteSeen(r.endpoint, r.address, r.identity)),
+    // An Update cannot change the identity (it is refused); only a new address is worth noting.
+    o.events.on('updated', ({ registration: r, previous: p }) => {
+      if (r.address.address !== p.address.address || r.address.port !== p.address.port) quarantine.noteSeen(r.endpoint, r.address, r.identity);
+    }),
   ];
   const tokens = new ApiTokenService({ store: tokenStore, adminToken: o.adminToken, audit, clock });
   const gate = deviceGate({

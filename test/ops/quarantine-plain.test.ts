@@ -78,6 +78,21 @@ test('a quarantined device is refused 4.03 on Register, Update, De-register, Sen
   t.is((await other.request(register('dev-ok'))).code, '2.01');
 });
 
+test('a quarantine binds every address the device registered or updated from, not only its last', async (t) => {
+  const { server, ops, device } = await setup(t);
+  const [a, b, c] = [await device(), await device(), await device()];
+  t.is((await a.request(register('dev-m'))).code, '2.01');
+  const location = ['rd', server.stores.registrations.getByEndpoint('dev-m')!.id];
+  // LwM2M 1.1 Transport §6.4.2: the registration follows the address of each Update.
+  t.is((await b.request({ method: 'POST', path: location, query: [] })).code, '2.04');
+  t.is((await b.request({ method: 'POST', path: location, query: ['lt=300'] })).code, '2.04', 'an Update from the same address');
+  t.is((await c.request({ method: 'POST', path: location, query: [] })).code, '2.04');
+  t.is(server.stores.registrations.getByEndpoint('dev-m')!.address.port, c.port);
+  const rec = await ops.quarantine.quarantine('dev-m', { reason: 'test', by: admin });
+  t.deepEqual([...rec.addresses].sort(), [a, b, c].map((d) => `127.0.0.1:${d.port}`).sort());
+  for (const d of [a, b, c]) t.is((await d.request(register(`other-${d.port}`))).code, '4.03', `Register under another name from ${d.port}`);
+});
+
 test('after release the device registers and sends again', async (t) => {
   const { server, ops, device } = await setup(t);
   const dev = await device();
