@@ -5,10 +5,48 @@ export type BatchOp =
   | { type: 'put'; sublevel: Sublevel; key: string; value: unknown; valueEncoding?: 'utf8' }
   | { type: 'del'; sublevel: Sublevel; key: string };
 
+/** An operation as the LevelDB implementation takes it: the sublevel prefix in the key, the value encoded. */
+type RawOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+/** The implementation's batch (abstract-level's private API, which classic-level provides). */
+interface RawBatch {
+  _batch(ops: RawOp[], options: object): Promise<void>;
+}
+
+/**
+ * The operations as classic-level takes them, or undefined when one of them needs
+ * abstract-level's checks (not a string key, no value). Every sublevel of the server stores
+ * JSON (level-db.ts), encoded by abstract-level as `JSON.stringify`; a `utf8` value is already
+ * that text.
+ */
+function rawOps(ops: BatchOp[]): RawOp[] | undefined {
+  const raw: RawOp[] = new Array<RawOp>(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (typeof op.key !== 'string') return undefined;
+    const key = op.sublevel.prefix + op.key;
+    if (op.type === 'del') {
+      raw[i] = { type: 'del', key };
+      continue;
+    }
+    const value = op.valueEncoding === 'utf8' ? op.value : JSON.stringify(op.value);
+    if (typeof value !== 'string') return undefined;
+    raw[i] = { type: 'put', key, value };
+  }
+  return raw;
+}
+
 /**
  * Coalesces writes issued in the same turn of the event loop into one LevelDB batch, so a burst
  * of registrations or notifications costs one write, not one per item. Each `write` resolves
  * when its batch is committed; writes are committed in the order they were issued.
+ *
+ * The batch goes to the implementation's `_batch` with the sublevel prefixes and the JSON
+ * encoding applied here: abstract-level's `batch` copies every operation with an object spread,
+ * resolves its encodings and prefixes its key, 0.6-1.3 µs per operation on the main thread
+ * (measured with registration renewal records), for work that is the same for every write of
+ * this server (no hooks, no write events, string keys, JSON values). When the database is not
+ * open, or an operation is unusual, the public `batch` runs and reports the problem its way.
  */
 export class BatchWriter {
   readonly #db: Database;
@@ -73,7 +111,9 @@ export class BatchWriter {
     this.#inFlight++;
     this.#chain = this.#chain.then(() => {
       const started = process.hrtime.bigint();
-      return this.#db.batch(ops).then(
+      const raw = this.#db.status === 'open' ? rawOps(ops) : undefined;
+      const written = raw === undefined ? this.#db.batch(ops) : (this.#db as unknown as RawBatch)._batch(raw, {});
+      return written.then(
           () => {
             this.#onBatch?.(Number(process.hrtime.bigint() - started) / 1e9);
             waiters.forEach((w) => w.resolve());

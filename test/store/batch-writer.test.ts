@@ -1,0 +1,69 @@
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BatchWriter, type BatchOp } from '../../src/store/batch-writer.js';
+import { openDatabase, sublevel, type Database } from '../../src/store/level-db.js';
+
+async function database(t: { teardown(fn: () => Promise<void>): void }): Promise<Database> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bw-'));
+  const db = await openDatabase(dir);
+  t.teardown(async () => {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return db;
+}
+
+/** Every key and value of the database as stored (prefixes included), as text. */
+async function raw(db: Database): Promise<[string, string][]> {
+  return (await db.iterator({ keyEncoding: 'utf8', valueEncoding: 'utf8' }).all()).map(([k, v]) => [k, String(v)]);
+}
+
+const values: unknown[] = [{ u: 1764052000000, x: 1764138400000, a: '127.0.0.1', p: 40000 }, 'text', 42, [1, 'two', { three: 3 }], { nested: { ünï: 'çødé', empty: '' } }, true, 0];
+
+test('writes the same keys and values as abstract-level batch, read back through the sublevels', async (t) => {
+  const mine = await database(t);
+  const theirs = await database(t);
+  const ops = (db: Database): BatchOp[] => {
+    const a = sublevel(db, 'reg');
+    const b = sublevel(db, 'obj-ring');
+    return [
+      ...values.map((value, i): BatchOp => ({ type: 'put', sublevel: a, key: `k${i}`, value })),
+      { type: 'put', sublevel: b, key: 'dev\x00003303\x000', value: '{"s":0,"t":1,"v":{"x":1}}', valueEncoding: 'utf8' },
+      { type: 'put', sublevel: b, key: 'gone', value: 1 },
+      { type: 'del', sublevel: b, key: 'gone' },
+      { type: 'del', sublevel: a, key: 'never-written' },
+    ];
+  };
+  await new BatchWriter(mine).write(ops(mine));
+  await theirs.batch(ops(theirs));
+  t.deepEqual(await raw(mine), await raw(theirs));
+  const reg = sublevel(mine, 'reg');
+  for (const [i, v] of values.entries()) t.deepEqual(await reg.get(`k${i}`), v);
+  t.deepEqual(await sublevel(mine, 'obj-ring').get('dev\x00003303\x000'), { s: 0, t: 1, v: { x: 1 } });
+  t.is(await sublevel(mine, 'obj-ring').get('gone'), undefined);
+});
+
+test('an operation abstract-level would refuse is refused the same way, and the batch writes nothing', async (t) => {
+  const db = await database(t);
+  const writer = new BatchWriter(db);
+  const s = sublevel(db, 'reg');
+  const err = await t.throwsAsync(writer.write([{ type: 'put', sublevel: s, key: 'ok', value: 1 }, { type: 'put', sublevel: s, key: 'bad', value: undefined }]));
+  t.regex(String(err?.message), /value/i);
+  t.deepEqual(await raw(db), []);
+  // The writer goes on.
+  await writer.write([{ type: 'put', sublevel: s, key: 'after', value: 2 }]);
+  t.is(await s.get('after'), 2);
+});
+
+test('a write after the database closed is rejected with an error, not a crash', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bw-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const db = await openDatabase(dir);
+  const writer = new BatchWriter(db);
+  await writer.write([{ type: 'put', sublevel: sublevel(db, 'reg'), key: 'a', value: 1 }]);
+  await db.close();
+  const err = await t.throwsAsync(writer.write([{ type: 'put', sublevel: sublevel(db, 'reg'), key: 'b', value: 2 }]));
+  t.regex(String((err as { code?: string } | undefined)?.code ?? err?.message), /NOT_OPEN|not open/i);
+});
