@@ -51,12 +51,12 @@ function rawOps(ops: BatchOp[]): RawOp[] | undefined {
 export class BatchWriter {
   readonly #db: Database;
   readonly #maxOps: number;
-  #pending: BatchOp[] = [];
-  #waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  /** Writes not yet handed to LevelDB, in order; each one's operations go into one batch. */
+  #queue: { ops: BatchOp[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  #queuedOps = 0;
   #scheduled = false;
-  #chain: Promise<void> = Promise.resolve();
-  /** Batches handed to LevelDB and not yet committed. */
-  #inFlight = 0;
+  /** A batch is being committed: at most one at a time, so batches commit in write order. */
+  #busy = false;
   #stats = { batches: 0, ops: 0 };
 
   readonly #onBatch: ((seconds: number) => void) | undefined;
@@ -68,58 +68,91 @@ export class BatchWriter {
     this.#onBatch = options.onBatch;
   }
 
+  /** Resolves when `ops` are committed (all in the same LevelDB batch, so atomically). */
   write(ops: BatchOp[]): Promise<void> {
-    for (const op of ops) this.#pending.push(op);
-    const done = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-    if (this.#pending.length >= this.#maxOps) this.#flushNow();
-    else if (!this.#scheduled && this.#inFlight === 0) {
-      this.#scheduled = true;
-      setImmediate(() => this.#flushNow());
-    }
-    // While a batch is being committed, writes gather and go out together when it is done
-    // (group commit): under load that is one LevelDB batch per commit, not one per turn.
-    return done;
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ ops, resolve, reject });
+      this.#queuedOps += ops.length;
+      // While a batch is being committed, writes gather and go out together when it is done
+      // (group commit): under load that is one LevelDB batch per commit, not one per write.
+      if (this.#busy) return;
+      if (this.#queuedOps >= this.#maxOps) this.#next();
+      else if (!this.#scheduled) {
+        // After a quiet spell: the writes of this turn of the event loop go out together.
+        this.#scheduled = true;
+        setImmediate(() => {
+          this.#scheduled = false;
+          this.#next();
+        });
+      }
+    });
   }
 
   /** Resolves once everything written so far is committed. */
-  async flush(): Promise<void> {
-    if (this.#pending.length > 0) this.#flushNow();
-    await this.#chain;
+  flush(): Promise<void> {
+    if (!this.#busy && this.#queue.length === 0) return Promise.resolve();
+    const flushed = this.write([]);
+    this.#next();
+    return flushed;
   }
 
   get stats(): { batches: number; ops: number } {
     return { ...this.#stats };
   }
 
-  #committed(): void {
-    this.#inFlight--;
-    if (this.#inFlight === 0 && this.#pending.length > 0 && !this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => this.#flushNow());
+  /** Hands the queued writes to LevelDB as one batch, unless a batch is being committed. */
+  #next(): void {
+    if (this.#busy || this.#queue.length === 0) return;
+    // Whole writes, up to maxOps operations (a larger write goes alone).
+    let n = 0;
+    let count = 0;
+    while (n < this.#queue.length && (n === 0 || count + this.#queue[n]!.ops.length <= this.#maxOps)) count += this.#queue[n++]!.ops.length;
+    const group = this.#queue.splice(0, n);
+    this.#queuedOps -= count;
+    if (count === 0) {
+      // Only flush() markers: everything before them is committed.
+      for (const g of group) g.resolve();
+      return this.#next();
     }
-  }
-
-  #flushNow(): void {
-    this.#scheduled = false;
-    if (this.#pending.length === 0) return;
-    const ops = this.#pending;
-    const waiters = this.#waiters;
-    this.#pending = [];
-    this.#waiters = [];
+    const open = this.#db.status === 'open';
+    let raw: RawOp[] | undefined = open ? [] : undefined;
+    for (let i = 0; i < group.length && raw !== undefined; i++) {
+      let mine: RawOp[] | undefined;
+      try {
+        mine = rawOps(group[i]!.ops);
+      } catch (e) {
+        // A value JSON cannot encode (a BigInt, a cycle): that write fails, the others go on.
+        group.splice(i--, 1)[0]!.reject(e);
+        continue;
+      }
+      if (mine === undefined) raw = undefined;
+      else for (const op of mine) raw.push(op);
+    }
+    if (group.length === 0) return this.#next();
+    const ops = group.length === 1 ? group[0]!.ops : group.flatMap((g) => g.ops);
+    this.#busy = true;
     this.#stats.batches++;
     this.#stats.ops += ops.length;
-    this.#inFlight++;
-    this.#chain = this.#chain.then(() => {
-      const started = process.hrtime.bigint();
-      const raw = this.#db.status === 'open' ? rawOps(ops) : undefined;
-      const written = raw === undefined ? this.#db.batch(ops) : (this.#db as unknown as RawBatch)._batch(raw, {});
-      return written.then(
-          () => {
-            this.#onBatch?.(Number(process.hrtime.bigint() - started) / 1e9);
-            waiters.forEach((w) => w.resolve());
-          },
-          (e: unknown) => waiters.forEach((w) => w.reject(e)),
-        ).finally(() => this.#committed());
-    });
+    const started = process.hrtime.bigint();
+    const written = raw === undefined ? this.#db.batch(ops) : (this.#db as unknown as RawBatch)._batch(raw, {});
+    written.then(
+      () => {
+        this.#onBatch?.(Number(process.hrtime.bigint() - started) / 1e9);
+        this.#committed(group, undefined);
+      },
+      (e: unknown) => this.#committed(group, e ?? new Error('batch failed')),
+    );
+  }
+
+  /**
+   * A batch is committed (or failed). What was written meanwhile goes out at once, before the
+   * writers of this batch resume: their replies and events take the main thread for a while
+   * (a few hundred µs for a batch of Registers), and LevelDB should not sit idle meanwhile.
+   */
+  #committed(group: { resolve: () => void; reject: (e: unknown) => void }[], error: unknown): void {
+    this.#busy = false;
+    this.#next();
+    if (error === undefined) for (const g of group) g.resolve();
+    else for (const g of group) g.reject(error);
   }
 }

@@ -67,3 +67,39 @@ test('a write after the database closed is rejected with an error, not a crash',
   const err = await t.throwsAsync(writer.write([{ type: 'put', sublevel: sublevel(db, 'reg'), key: 'b', value: 2 }]));
   t.regex(String((err as { code?: string } | undefined)?.code ?? err?.message), /NOT_OPEN|not open/i);
 });
+
+test('a value JSON cannot encode fails its write only; the writes batched with it and later ones go on', async (t) => {
+  const db = await database(t);
+  const writer = new BatchWriter(db);
+  const s = sublevel(db, 'reg');
+  const bad = writer.write([{ type: 'put', sublevel: s, key: 'big', value: { n: 10n } }]);
+  const next = writer.write([{ type: 'put', sublevel: s, key: 'fine', value: 1 }]);
+  await t.throwsAsync(bad, { message: /BigInt/ });
+  await next;
+  t.is(await s.get('fine'), 1);
+  t.is(await s.get('big'), undefined);
+  await writer.flush();
+});
+
+test('writes commit in order, in batches of whole writes, the next batch leaving while the last one\'s writers resume', async (t) => {
+  const db = await database(t);
+  const writer = new BatchWriter(db, { maxOps: 4 });
+  const s = sublevel(db, 'reg');
+  const order: string[] = [];
+  // Three writes of 3 operations each: with maxOps 4 no two fit in one batch.
+  const writes = [0, 1, 2].map((w) => writer.write([0, 1, 2].map((i): BatchOp => ({ type: 'put', sublevel: s, key: `k${i}`, value: w }))).then(() => order.push(`w${w}`)));
+  // A write issued when the first commits lands after it (same keys: the later value wins).
+  let batchesWhenW0Resumed = 0;
+  void writes[0]!.then(() => {
+    batchesWhenW0Resumed = writer.stats.batches;
+    return writer.write([{ type: 'put', sublevel: s, key: 'k0', value: 'last' }]).then(() => order.push('late'));
+  });
+  await Promise.all(writes);
+  await writer.flush();
+  t.deepEqual(order, ['w0', 'w1', 'w2', 'late']);
+  t.is(batchesWhenW0Resumed, 2, 'w1 went to LevelDB before the writers of w0 resumed');
+  // [w0], [w1], [w2 + the late write]: it was queued while w1 was being committed.
+  t.deepEqual(writer.stats, { batches: 3, ops: 10 });
+  t.is(await s.get('k0'), 'last');
+  t.is(await s.get('k1'), 2);
+});
