@@ -8,6 +8,7 @@ import { peerKey } from '../transport/types.js';
 import type { AuditLog } from './audit-log.js';
 import type { ProtectionConfig } from './protection.js';
 import type { QuarantineService } from './quarantine-service.js';
+import { GenerationalMap } from '../generational-map.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface ThrottleEvent {
@@ -51,8 +52,8 @@ export function deviceGate(o: DeviceGateOptions): Route {
   const p = o.protection?.enabled ? o.protection : undefined;
   const perDevice = p && new RateLimiter(p.perDevice, clock, p.maxTracked);
   const perAddress = p && new RateLimiter(p.perAddress, clock, p.maxTracked);
-  /** Refusals per key in the current window: [window start, count]. */
-  const violations = new Map<string, [number, number]>();
+  /** Refusals per key in the current window: [window start, count]; about maxTracked keys. */
+  const violations = p ? new GenerationalMap<string, [number, number]>(p.maxTracked) : undefined;
 
   const endpointOf = (req: IncomingRequest): string | undefined => {
     const [first] = req.path;
@@ -69,11 +70,10 @@ export function deviceGate(o: DeviceGateOptions): Route {
     const now = clock.now();
     const windowMs = p!.autoQuarantine.windowMs;
     const vkey = `${scope}:${key}`;
-    let v = violations.get(vkey);
+    let v = violations!.get(vkey);
     if (!v || now - v[0] >= windowMs) {
-      if (!v && violations.size >= p!.maxTracked) violations.delete(violations.keys().next().value as string);
       v = [now, 0];
-      violations.set(vkey, v);
+      violations!.set(vkey, v);
       const e: ThrottleEvent = endpoint === undefined ? { scope, key, at: now } : { scope, key, endpoint, at: now };
       log.warn(e, 'device throttled');
       await o.audit?.record({ kind: 'system', component: 'protection' }, 'throttle', endpoint ?? key, { scope, key });

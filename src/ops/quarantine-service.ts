@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { Lwm2mError } from '../errors.js';
+import { GenerationalMap } from '../generational-map.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { RegistrationGuard } from '../lwm2m/registration/registration-service.js';
 import type { RegistrationStore } from '../store/types.js';
@@ -74,7 +75,8 @@ export class QuarantineService {
   readonly #o: QuarantineServiceOptions;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #seen = new Map<string, Seen>();
+  /** About MAX_REMEMBERED devices; the ones not seen for longest are forgotten. */
+  readonly #seen = new GenerationalMap<string, Seen>(MAX_REMEMBERED);
 
   constructor(o: QuarantineServiceOptions) {
     this.#o = o;
@@ -90,7 +92,6 @@ export class QuarantineService {
   noteSeen(endpoint: string, address: PeerAddress, identity?: PeerIdentity): void {
     let s = this.#seen.get(endpoint);
     if (!s) {
-      if (this.#seen.size >= MAX_REMEMBERED) this.#seen.delete(this.#seen.keys().next().value as string);
       s = { identities: [], addresses: [] };
       this.#seen.set(endpoint, s);
     }

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { GenerationalMap } from '../generational-map.js';
 
 export interface BucketLimit {
   /** Sustained requests per second. */
@@ -14,20 +15,20 @@ interface Bucket {
 
 /**
  * Token buckets by key (an endpoint name, an IP address). A bucket refills at `ratePerSec` up to
- * `burst`; a request takes one token or is refused. At most `maxKeys` buckets are kept: when
- * full, the least recently used one is dropped (it would be full again anyway after
- * burst / rate seconds of quiet), so a flood of spoofed source addresses cannot grow memory.
+ * `burst`; a request takes one token or is refused. About `maxKeys` buckets are kept: the least
+ * recently used are dropped (GenerationalMap; a dropped bucket would be full again anyway after
+ * burst / rate seconds of quiet), so a flood of spoofed source addresses cannot grow memory, nor
+ * make each of its requests dearer.
  */
 export class RateLimiter {
   readonly #limit: BucketLimit;
   readonly #clock: Clock;
-  readonly #maxKeys: number;
-  readonly #buckets = new Map<string, Bucket>();
+  readonly #buckets: GenerationalMap<string, Bucket>;
 
   constructor(limit: BucketLimit, clock: Clock, maxKeys = 100_000) {
     this.#limit = limit;
     this.#clock = clock;
-    this.#maxKeys = maxKeys;
+    this.#buckets = new GenerationalMap(maxKeys);
   }
 
   /** Takes a token for `key`; false when the key is over its limit. */
@@ -35,15 +36,12 @@ export class RateLimiter {
     const now = this.#clock.now();
     let b = this.#buckets.get(key);
     if (b) {
-      this.#buckets.delete(key);
       b.tokens = Math.min(this.#limit.burst, b.tokens + ((now - b.at) / 1000) * this.#limit.ratePerSec);
       b.at = now;
     } else {
-      if (this.#buckets.size >= this.#maxKeys) this.#buckets.delete(this.#buckets.keys().next().value as string);
       b = { tokens: this.#limit.burst, at: now };
+      this.#buckets.set(key, b);
     }
-    // Re-inserted: Map order is recency order, the oldest is first.
-    this.#buckets.set(key, b);
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { GenerationalMap } from '../generational-map.js';
 
 /**
  * Which rules caused what a device reports. When a rule acts on a device, the device's next
@@ -9,21 +10,18 @@ import type { Clock } from '../clock.js';
 export class CausationTracker {
   readonly #clock: Clock;
   readonly #windowMs: number;
-  /** "<ep>\0/<oid>/<iid>" → chain and when it was set. */
-  readonly #marks = new Map<string, { chain: string[]; at: number }>();
-  readonly #maxMarks: number;
+  /** "<ep>\0/<oid>/<iid>" → chain and when it was set; about `maxMarks`, the least recently used forgotten. */
+  readonly #marks: GenerationalMap<string, { chain: string[]; at: number }>;
 
   constructor(clock: Clock, windowMs: number, maxMarks = 100_000) {
     this.#clock = clock;
     this.#windowMs = windowMs;
-    this.#maxMarks = maxMarks;
+    this.#marks = new GenerationalMap(maxMarks);
   }
 
   /** A rule chain acted on `path` of `endpoint` (now). */
   mark(endpoint: string, path: string, chain: string[]): void {
     const key = keyOf(endpoint, path);
-    this.#marks.delete(key);
-    if (this.#marks.size >= this.#maxMarks) this.#marks.delete(this.#marks.keys().next().value!);
     this.#marks.set(key, { chain, at: this.#clock.now() });
   }
 

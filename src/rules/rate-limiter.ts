@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { GenerationalMap } from '../generational-map.js';
 import type { Rate } from './duration.js';
 
 /**
@@ -7,12 +8,12 @@ import type { Rate } from './duration.js';
  */
 export class RateLimiter {
   readonly #clock: Clock;
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  readonly #maxKeys: number;
+  /** Bounded: the least recently used buckets are forgotten (a forgotten bucket starts full, i.e. lenient). */
+  readonly #buckets: GenerationalMap<string, { tokens: number; at: number }>;
 
   constructor(clock: Clock, maxKeys = 100_000) {
     this.#clock = clock;
-    this.#maxKeys = maxKeys;
+    this.#buckets = new GenerationalMap(maxKeys);
   }
 
   /** Takes one token if there is one. */
@@ -20,8 +21,6 @@ export class RateLimiter {
     const now = this.#clock.now();
     let b = this.#buckets.get(key);
     if (!b) {
-      // Bounded memory: forget the oldest bucket (a forgotten bucket starts full, i.e. lenient).
-      if (this.#buckets.size >= this.#maxKeys) this.#buckets.delete(this.#buckets.keys().next().value!);
       b = { tokens: rate.count, at: now };
       this.#buckets.set(key, b);
     }
@@ -33,6 +32,6 @@ export class RateLimiter {
   }
 
   forget(prefix: string): void {
-    for (const k of this.#buckets.keys()) if (k.startsWith(prefix)) this.#buckets.delete(k);
+    for (const k of [...this.#buckets.keys()]) if (k.startsWith(prefix)) this.#buckets.delete(k);
   }
 }

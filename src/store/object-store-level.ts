@@ -14,7 +14,7 @@ import type { HistoryQuery, ObjectStore, RetentionPolicy, StoredValue } from './
 
 export interface LevelObjectStoreOptions {
   retention?: Partial<RetentionPolicy>;
-  /** Devices whose path states stay cached (see DeviceStateCache). Default 20,000. */
+  /** Devices whose path states stay cached (least recently used forgotten). Default 20,000. */
   cachedDevices?: number;
   logger?: Logger;
 }

@@ -1,3 +1,5 @@
+import { GenerationalMap } from '../generational-map.js';
+
 /**
  * What the LevelDB object store remembers per device so a write needs no read. For each path:
  *  - the time of the stored latest value (an older value must not replace it);
@@ -85,66 +87,18 @@ export class DeviceState {
 const FIELDS = 5;
 
 /**
- * A bounded cache of device states, by endpoint key. Two generations: lookups promote a
- * device into the young one; when the young generation is full, the old one is dropped whole.
- * That bounds memory (about `capacity` devices) at O(1) cost per lookup, and a device that
- * reports regularly stays cached. An evicted device is loaded again from disk on its next write.
- */
-export class DeviceStateCache {
-  readonly #half: number;
-  #young = new Map<string, DeviceState>();
-  #old = new Map<string, DeviceState>();
-
-  constructor(capacity: number) {
-    this.#half = Math.max(1, Math.ceil(capacity / 2));
-  }
-
-  get size(): number {
-    return this.#young.size + this.#old.size;
-  }
-
-  get(endpoint: string): DeviceState | undefined {
-    const young = this.#young.get(endpoint);
-    if (young) return young;
-    const old = this.#old.get(endpoint);
-    if (old) {
-      this.#old.delete(endpoint);
-      this.set(endpoint, old);
-    }
-    return old;
-  }
-
-  set(endpoint: string, state: DeviceState): void {
-    if (this.#young.size >= this.#half) {
-      this.#old = this.#young;
-      this.#young = new Map();
-    }
-    this.#young.set(endpoint, state);
-  }
-
-  delete(endpoint: string): void {
-    this.#young.delete(endpoint);
-    this.#old.delete(endpoint);
-  }
-
-  /** A device's state if cached, without promoting it. */
-  peek(endpoint: string): DeviceState | undefined {
-    return this.#young.get(endpoint) ?? this.#old.get(endpoint);
-  }
-}
-
-/**
  * The device states of the LevelDB object store: a bounded cache whose misses are read from
  * disk, one read at a time per device. The store reads states only while holding the device's
  * lock, and uses a cached one only within one synchronous run, so no two states of one device
  * are ever in use together.
  */
 export class DeviceStates {
-  readonly #cache: DeviceStateCache;
+  /** About `capacity` devices; one that reports regularly stays, an evicted one is read again on its next write. */
+  readonly #cache: GenerationalMap<string, DeviceState>;
   readonly #loading = new Map<string, Promise<DeviceState>>();
 
   constructor(capacity: number) {
-    this.#cache = new DeviceStateCache(capacity);
+    this.#cache = new GenerationalMap(capacity);
   }
 
   /** The state of a device, if cached (a hit counts as a use). */
