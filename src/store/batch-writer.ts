@@ -137,8 +137,9 @@ export class BatchWriter {
     const written = raw === undefined ? this.#db.batch(ops) : (this.#db as unknown as RawBatch)._batch(raw, {});
     written.then(
       () => {
-        this.#onBatch?.(Number(process.hrtime.bigint() - started) / 1e9);
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         this.#committed(group, undefined);
+        this.#onBatch?.(seconds);
       },
       (e: unknown) => this.#committed(group, e ?? new Error('batch failed')),
     );
