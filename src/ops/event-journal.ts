@@ -55,7 +55,7 @@ export class EventJournal {
     const offs = names.map((name) =>
       bus.on(name, (e) => {
         if (endpointOf === undefined) this.publish(name, shape(name, e));
-        else this.#add(new LazyEvent(this.#next++, name, this.#now(), endpointOf(name, e), () => shape(name, e)));
+        else this.#add(new LazyEvent(this.#next++, name, this.#now(), endpointOf(name, e), shape, e));
       }),
     );
     return () => offs.forEach((off) => off());
@@ -98,27 +98,36 @@ export class EventJournal {
   }
 }
 
-/** A journal event whose data is shaped when first read, then kept. */
+/**
+ * A journal event whose data is shaped when first read, then kept. It holds the bus event and
+ * the follower's shared shape function, not a closure of its own: thousands of these stay
+ * buffered, and each closure was one more object the garbage collector moved out of the young
+ * generation.
+ */
 class LazyEvent implements JournalEvent {
   readonly endpoint?: string;
   #data: Record<string, unknown> | undefined;
-  #shape: (() => Record<string, unknown>) | undefined;
+  #shape: ((name: ServerEventName, e: unknown) => Record<string, unknown>) | undefined;
+  #event: unknown;
 
   constructor(
     readonly id: number,
-    readonly type: string,
+    readonly type: ServerEventName,
     readonly at: number,
     endpoint: string | undefined,
-    shape: () => Record<string, unknown>,
+    shape: (name: ServerEventName, e: unknown) => Record<string, unknown>,
+    event: unknown,
   ) {
     if (endpoint !== undefined) this.endpoint = endpoint;
     this.#shape = shape;
+    this.#event = event;
   }
 
   get data(): Record<string, unknown> {
     if (this.#data === undefined) {
-      this.#data = this.#shape!();
+      this.#data = this.#shape!(this.type, this.#event);
       this.#shape = undefined;
+      this.#event = undefined;
     }
     return this.#data;
   }
