@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { LightDevice, RESOURCE } from './management-devices.js';
 import { ask as askChild, forkServer } from './registration-load.js';
 import type { Cpu, ServerCommand, ServerReply } from './management-server.js';
+import { list, median } from './rounds.js';
 
 /**
  * Device management throughput (issue "Device management"): the server runs in its own
@@ -199,12 +200,6 @@ async function openTarget(file: string, n: number) {
 
 type Target = Awaited<ReturnType<typeof openTarget>>;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const list = (xs: number[]): string => xs.map((x) => x.toFixed(2)).join(', ');
 const sumCpu = (cs: Cpu[]): Cpu => cs.reduce((a, c) => ({ processMs: a.processMs + c.processMs, mainThreadMs: a.mainThreadMs < 0 || c.mainThreadMs < 0 ? -1 : a.mainThreadMs + c.mainThreadMs, batches: a.batches + c.batches, batchOps: a.batchOps + c.batchOps }), { processMs: 0, mainThreadMs: 0, batches: 0, batchOps: 0 });
 
 export async function run(opts: ManagementBenchOptions = {}): Promise<ManagementBenchRow[]> {

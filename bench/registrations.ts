@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { closedLoop, deregisterRequest, forkServer, registerRequest, startEcho, stopChild, updateRequest, type LoadResult } from './registration-load.js';
 import { startPeer } from './peer-lwm2m-node-lib.js';
+import { list, median } from './rounds.js';
 
 /**
  * Registration interface throughput (issue "Fleet simulator and the benchmark suite"): the
@@ -50,11 +51,6 @@ async function round(port: number, tag: string, ms: number): Promise<Round> {
   return { regs, upd, dereg };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** The rounds' results as one: totals, and the median round's rate. */
 function combined(results: LoadResult[]): LoadResult {
@@ -68,7 +64,6 @@ function combined(results: LoadResult[]): LoadResult {
   };
 }
 
-const list = (xs: number[], digits = 2): string => xs.map((x) => x.toFixed(digits)).join(', ');
 
 export async function run(opts: { sliceMs?: number; rounds?: number; log?: (line: string) => void } = {}): Promise<RegistrationRow[]> {
   const sliceMs = Math.min(opts.sliceMs ?? 2000, 10_000);
