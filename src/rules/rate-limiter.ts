@@ -32,6 +32,6 @@ export class RateLimiter {
   }
 
   forget(prefix: string): void {
-    for (const k of [...this.#buckets.keys()]) if (k.startsWith(prefix)) this.#buckets.delete(k);
+    for (const k of this.#buckets.keys()) if (k.startsWith(prefix)) this.#buckets.delete(k);
   }
 }

@@ -14,26 +14,24 @@ interface RawBatch {
 }
 
 /**
- * The operations as classic-level takes them, or undefined when one of them needs
+ * Appends `ops` to `raw` as classic-level takes them, or returns false when one of them needs
  * abstract-level's checks (not a string key, no value). Every sublevel of the server stores
  * JSON (level-db.ts), encoded by abstract-level as `JSON.stringify`; a `utf8` value is already
- * that text.
+ * that text. Throws when JSON cannot encode a value.
  */
-function rawOps(ops: BatchOp[]): RawOp[] | undefined {
-  const raw: RawOp[] = new Array<RawOp>(ops.length);
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    if (typeof op.key !== 'string') return undefined;
+function appendRaw(ops: BatchOp[], raw: RawOp[]): boolean {
+  for (const op of ops) {
+    if (typeof op.key !== 'string') return false;
     const key = op.sublevel.prefix + op.key;
     if (op.type === 'del') {
-      raw[i] = { type: 'del', key };
+      raw.push({ type: 'del', key });
       continue;
     }
     const value = op.valueEncoding === 'utf8' ? op.value : JSON.stringify(op.value);
-    if (typeof value !== 'string') return undefined;
-    raw[i] = { type: 'put', key, value };
+    if (typeof value !== 'string') return false;
+    raw.push({ type: 'put', key, value });
   }
-  return raw;
+  return true;
 }
 
 /**
@@ -114,27 +112,32 @@ export class BatchWriter {
       for (const g of group) g.resolve();
       return this.#next();
     }
-    const open = this.#db.status === 'open';
-    let raw: RawOp[] | undefined = open ? [] : undefined;
+    let raw: RawOp[] | undefined = this.#db.status === 'open' ? [] : undefined;
     for (let i = 0; i < group.length && raw !== undefined; i++) {
-      let mine: RawOp[] | undefined;
+      const batch = raw;
+      const mark = batch.length;
       try {
-        mine = rawOps(group[i]!.ops);
+        if (!appendRaw(group[i]!.ops, batch)) raw = undefined;
       } catch (e) {
         // A value JSON cannot encode (a BigInt, a cycle): that write fails, the others go on.
+        batch.length = mark;
         group.splice(i--, 1)[0]!.reject(e);
-        continue;
       }
-      if (mine === undefined) raw = undefined;
-      else for (const op of mine) raw.push(op);
     }
     if (group.length === 0) return this.#next();
-    const ops = group.length === 1 ? group[0]!.ops : group.flatMap((g) => g.ops);
     this.#busy = true;
     this.#stats.batches++;
-    this.#stats.ops += ops.length;
     const started = process.hrtime.bigint();
-    const written = raw === undefined ? this.#db.batch(ops) : (this.#db as unknown as RawBatch)._batch(raw, {});
+    let written: Promise<void>;
+    if (raw !== undefined) {
+      this.#stats.ops += raw.length;
+      written = (this.#db as unknown as RawBatch)._batch(raw, {});
+    } else {
+      // The public batch (abstract-level) only when the fast path cannot take the writes.
+      const ops = group.length === 1 ? group[0]!.ops : group.flatMap((g) => g.ops);
+      this.#stats.ops += ops.length;
+      written = this.#db.batch(ops);
+    }
     written.then(
       () => {
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
