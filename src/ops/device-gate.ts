@@ -92,6 +92,8 @@ export function deviceGate(o: DeviceGateOptions): Route {
   // throttled request waits, for its audit record.
   return (req: IncomingRequest): undefined | Promise<OutgoingResponse | undefined> => {
     if (!GUARDED.has(req.path[0] ?? '')) return undefined;
+    // Nobody quarantined and no rate limits (the common case): nothing to look up.
+    if (p === undefined && o.quarantine.empty) return undefined;
     const endpoint = endpointOf(req);
     const registrationId = req.path[0] === 'rd' && req.path.length === 2 ? req.path[1] : undefined;
     const rec = o.quarantine.check({ address: req.peer, endpoint, registrationId, identity: req.identity });

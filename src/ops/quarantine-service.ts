@@ -144,6 +144,11 @@ export class QuarantineService {
     return this.#o.store.get(endpoint);
   }
 
+  /** Whether any device is quarantined. */
+  get empty(): boolean {
+    return this.#o.store.size === 0;
+  }
+
   list(): Promise<QuarantineRecord[]> {
     return this.#o.store.list();
   }
@@ -151,6 +156,7 @@ export class QuarantineService {
   /** The quarantine that applies to this peer: by endpoint name, DTLS identity or address. */
   check(p: PeerCheck): QuarantineRecord | undefined {
     const store = this.#o.store;
+    if (store.size === 0) return undefined;
     return (
       (p.endpoint !== undefined ? store.get(p.endpoint) : undefined) ??
       (p.registrationId !== undefined ? store.findByRegistrationId(p.registrationId) : undefined) ??

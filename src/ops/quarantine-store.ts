@@ -33,6 +33,10 @@ export class CollectionQuarantineStore implements QuarantineStore {
     return this.#c.get(endpoint);
   }
 
+  get size(): number {
+    return this.#c.size;
+  }
+
   findByIdentity(identityKey: string): QuarantineRecord | undefined {
     const ep = this.#byIdentity.get(identityKey);
     return ep === undefined ? undefined : this.#c.get(ep);

@@ -30,6 +30,8 @@ export interface QuarantineStore {
    * every device request is checked against them.
    */
   get(endpoint: string): QuarantineRecord | undefined;
+  /** How many devices are quarantined (none, nearly always: every device request asks first). */
+  readonly size: number;
   /** The record binding this identity key or peer key, if any. */
   findByIdentity(identityKey: string): QuarantineRecord | undefined;
   findByAddress(peerKey: string): QuarantineRecord | undefined;

@@ -35,11 +35,15 @@ export function quarantineStoreSuite(test: TestFn, name: string, factory: () => 
 
   test(`${name}: remove returns the record and clears every index; list is ordered by endpoint`, async (t) => {
     const { store, dispose } = await factory();
+    t.is(store.size, 0);
     await store.put(quarantineRecord({ endpoint: 'b', identities: [], addresses: [], registrationIds: [] }));
     await store.put(quarantineRecord({ endpoint: 'a' }));
+    await store.put(quarantineRecord({ endpoint: 'a' }));
+    t.is(store.size, 2);
     t.deepEqual((await store.list()).map((r) => r.endpoint), ['a', 'b']);
     t.is((await store.remove('a'))?.endpoint, 'a');
     t.is(await store.remove('a'), undefined);
+    t.is(store.size, 1);
     t.is(await store.findByIdentity('psk:id-1'), undefined);
     t.deepEqual((await store.list()).map((r) => r.endpoint), ['b']);
     await dispose();
