@@ -252,16 +252,28 @@ interface EncodedOptions {
 }
 const optionBytes = new InternTable<EncodedOptions>(4096);
 
+/** optionsKey of a 2.01 with Location-Path rd/<id>, by the id's byte length. */
+const rdKeys: string[] = [];
+
 /** The cache key of a message's options, or undefined when they are not worth caching (blocks, sizes, other options, running Observe numbers). */
 function optionsKey(m: OutgoingMessage): string | undefined {
   if (m.block1 !== undefined || m.block2 !== undefined || m.size1 !== undefined || m.size2 !== undefined || m.other !== undefined) return undefined;
   if (m.observe !== undefined && m.observe > 1) return undefined;
+  const lp = m.locationPath;
+  if (m.observe === undefined && m.contentFormat === undefined && m.accept === undefined && m.path === undefined && m.query === undefined) {
+    // The replies of a registration interface: no option (2.04, 2.02, errors), or rd/<id> (2.01).
+    // Constant keys, the same as the general case below builds.
+    if (lp === undefined || lp.length === 0) return '||||';
+    if (lp.length === 2 && lp[0] === 'rd') {
+      const n = Buffer.byteLength(lp[1]!);
+      return (rdKeys[n] ??= `|||||2:rd*${n}`);
+    }
+  }
   let key = `${m.observe ?? ''}|${m.contentFormat ?? ''}|${m.accept ?? ''}|`;
   // Each segment length-prefixed: ["a/b"] and ["a", "b"] must not share a key.
   if (m.path) for (const s of m.path) key += `${s.length}:${s}`;
   key += '|';
   if (m.query) for (const s of m.query) key += `${s.length}:${s}`;
-  const lp = m.locationPath;
   if (lp !== undefined && lp.length > 0) {
     key += '|';
     for (let i = 0; i < lp.length - 1; i++) key += `${lp[i]!.length}:${lp[i]}`;

@@ -159,11 +159,16 @@ export class RuleEngine {
   }
 
   /** A registration event: rules with "registered:", "deregistered:" or "expired:" triggers. */
-  async registration(kind: 'registered' | 'deregistered' | 'expired', reg: Registration): Promise<void> {
+  /** A registration event; undefined (no promise) when no rule follows this kind of event. */
+  registration(kind: 'registered' | 'deregistered' | 'expired', reg: Registration): Promise<void> | undefined {
     const ep = reg.endpoint;
     if (kind !== 'registered') this.forgetDevice(ep);
     const rules = this.#index.forEvent(kind);
-    if (rules.length === 0 || (await this.#o.quarantine.isQuarantined(ep))) return;
+    return rules.length === 0 ? undefined : this.#registration(kind, ep, rules);
+  }
+
+  async #registration(kind: 'registered' | 'deregistered' | 'expired', ep: string, rules: readonly CompiledRule[]): Promise<void> {
+    if (await this.#o.quarantine.isQuarantined(ep)) return;
     const tags = await this.#tagsIfNeeded(rules, ep);
     const trigger: TriggerInfo = { kind, endpoint: ep, at: this.#clock.now() };
     await Promise.all(

@@ -66,12 +66,12 @@ export class RuleService {
       // Read answers, direct or delivered from a sleeping device's queue.
       events.on('read', ({ endpoint, values }) => void e.reported(endpoint, values)?.catch(log('read'))),
       events.on('registered', ({ registration }) => {
-        void e.registration('registered', registration).catch(log('registered'));
+        void e.registration('registered', registration)?.catch(log('registered'));
         const valueRules = e.enabledValueRules();
         if (this.#o.autoObserver && valueRules.length > 0) void this.#o.autoObserver.observe(registration, valueRules).catch(log('auto-observe'));
       }),
-      events.on('deregistered', ({ registration }) => void e.registration('deregistered', registration).catch(log('deregistered'))),
-      events.on('expired', ({ registration }) => void e.registration('expired', registration).catch(log('expired'))),
+      events.on('deregistered', ({ registration }) => void e.registration('deregistered', registration)?.catch(log('deregistered'))),
+      events.on('expired', ({ registration }) => void e.registration('expired', registration)?.catch(log('expired'))),
       events.on('request-result', ({ request, result }) => e.requestResult(request.id, result.ok, result.code, result.error?.message)),
     ];
     return () => offs.forEach((off) => off());
