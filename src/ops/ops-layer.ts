@@ -5,7 +5,7 @@ import type { RegistrationGuard } from '../lwm2m/registration/registration-servi
 import type { Route } from '../lwm2m/router.js';
 import type { BatchWriter } from '../store/batch-writer.js';
 import type { Database } from '../store/level-db.js';
-import type { RegistrationStore } from '../store/types.js';
+import type { Registration, RegistrationStore } from '../store/types.js';
 import { peerKey, type PeerAddress, type PeerIdentity } from '../transport/types.js';
 import { journalFor } from '../http/routes/event-stream.js';
 import type { OpsApi } from '../http/routes/ops-api.js';
@@ -113,12 +113,18 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
       log.info({ endpoint, dtlsSessionsClosed: closed }, 'quarantined device torn down');
     },
   });
+  // The quarantine binds where and as whom a device was seen: its registration tells the current
+  // address and identity, so only what a registration no longer holds is noted (an address it
+  // moved away from, a registration replaced or gone), not every Register.
+  const noteLeft = (r: Registration): void => quarantine.noteSeen(r.endpoint, r.address, r.identity);
   const offSeen = [
-    o.events.on('registered', ({ registration: r }) => quarantine.noteSeen(r.endpoint, r.address, r.identity)),
-    // An Update cannot change the identity (it is refused); only a new address is worth noting.
+    o.events.on('registered', ({ replaced }) => replaced && noteLeft(replaced)),
+    // An Update cannot change the identity (it is refused); only an address left behind is worth noting.
     o.events.on('updated', ({ registration: r, previous: p }) => {
-      if (r.address.address !== p.address.address || r.address.port !== p.address.port) quarantine.noteSeen(r.endpoint, r.address, r.identity);
+      if (r.address.address !== p.address.address || r.address.port !== p.address.port) noteLeft(p);
     }),
+    o.events.on('deregistered', ({ registration }) => noteLeft(registration)),
+    o.events.on('expired', ({ registration }) => noteLeft(registration)),
   ];
   const tokens = new ApiTokenService({ store: tokenStore, adminToken: o.adminToken, audit, clock });
   const gate = deviceGate({

@@ -88,12 +88,15 @@ export class QuarantineService {
     return this.#o.store;
   }
 
-  /** Remember where and as whom a device was seen (call on registered/updated). */
+  /**
+   * Remember where and as whom a device was seen, once its registration no longer says so (it
+   * moved, was replaced or is gone): quarantine() binds these and the current registration's.
+   */
   noteSeen(endpoint: string, address: PeerAddress, identity?: PeerIdentity): void {
-    let s = this.#seen.get(endpoint);
-    if (!s) {
-      s = { identities: [], addresses: [] };
-      this.#seen.set(endpoint, s);
+    const s = this.#seen.get(endpoint);
+    if (s === undefined) {
+      this.#seen.set(endpoint, { identities: identity ? [identityKey(identity)] : [], addresses: [peerKey(address)] });
+      return;
     }
     remember(s.addresses, peerKey(address));
     if (identity) remember(s.identities, identityKey(identity));

@@ -34,10 +34,16 @@ export class RegistrationIndex {
   /** Puts `reg`, replacing any registration with the same id or endpoint. Returns the replaced one. */
   put(reg: Registration): Registration | undefined {
     const previous = this.getByEndpoint(reg.endpoint) ?? this.#byId.get(reg.id);
-    // An Update from where the device was: same id, endpoint and address, only the record changes.
-    if (previous && previous.id === reg.id && previous.endpoint === reg.endpoint && previous.address.port === reg.address.port && previous.address.address === reg.address.address) {
+    // An Update: same id and endpoint, only the record changes, and the address index when the
+    // device moved (a NAT rebinding; Transport §6.4.2).
+    if (previous && previous.id === reg.id && previous.endpoint === reg.endpoint) {
       this.#sorted = undefined;
       this.#byId.set(reg.id, reg);
+      if (previous.address.port !== reg.address.port || previous.address.address !== reg.address.address) {
+        const left = peerKey(previous.address);
+        if (this.#idByAddress.get(left) === reg.id) this.#idByAddress.delete(left);
+        this.#idByAddress.set(peerKey(reg.address), reg.id);
+      }
       return previous;
     }
     if (previous) this.delete(previous.id);

@@ -93,6 +93,22 @@ test('a quarantine binds every address the device registered or updated from, no
   for (const d of [a, b, c]) t.is((await d.request(register(`other-${d.port}`))).code, '4.03', `Register under another name from ${d.port}`);
 });
 
+test('a quarantine binds the addresses of registrations replaced or gone', async (t) => {
+  const { server, ops, device } = await setup(t);
+  const [a, b, c] = [await device(), await device(), await device()];
+  // Registered from a, registered again (replacing it) from b, de-registered from b.
+  t.is((await a.request(register('dev-gone'))).code, '2.01');
+  t.is((await b.request(register('dev-gone'))).code, '2.01');
+  const location = ['rd', server.stores.registrations.getByEndpoint('dev-gone')!.id];
+  t.is((await b.request({ method: 'DELETE', path: location, query: [] })).code, '2.02');
+  t.is(server.stores.registrations.getByEndpoint('dev-gone'), undefined);
+  const rec = await ops.quarantine.quarantine('dev-gone', { reason: 'test', by: admin });
+  t.deepEqual([...rec.addresses].sort(), [a, b].map((d) => `127.0.0.1:${d.port}`).sort());
+  t.is((await a.request(register('other-a'))).code, '4.03');
+  t.is((await b.request(register('other-b'))).code, '4.03');
+  t.is((await c.request(register('other-c'))).code, '2.01');
+});
+
 test('after release the device registers and sends again', async (t) => {
   const { server, ops, device } = await setup(t);
   const dev = await device();
