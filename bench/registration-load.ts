@@ -18,7 +18,11 @@ export interface LoadResult {
   firstError?: string;
 }
 
-export type RequestMaker = (i: number) => { code: 'POST' | 'DELETE' | 'GET'; options: Array<{ name: string; value: Buffer }>; payload?: Buffer } | undefined;
+/**
+ * Request `i` of a loop (`i` counts over all sockets); `socket` is the index of the socket it goes
+ * out on and `n` counts that socket's requests, so a loop can keep each device on its own socket.
+ */
+export type RequestMaker = (i: number, socket: number, n: number) => { code: 'POST' | 'DELETE' | 'GET'; options: Array<{ name: string; value: Buffer }>; payload?: Buffer } | undefined;
 
 const opt = (name: string, value: string | Buffer): { name: string; value: Buffer } => ({ name, value: typeof value === 'string' ? Buffer.from(value) : value });
 
@@ -42,41 +46,66 @@ export function deregisterRequest(location: string[]): ReturnType<RequestMaker> 
 }
 
 /**
- * Sends requests 0, 1, 2, ... (until `make` returns undefined, `maxOps` or `ms` run out) from
- * `sockets` closed loops to 127.0.0.1:`port`; `expect` is the success code. `onAnswer` sees each
- * success (e.g. to keep the Location-Path).
+ * A load socket that outlives one loop: a device keeps its socket (its address) from Register to
+ * De-register, as a LwM2M client does. It carries its next MID, so loops after the first do not
+ * reuse MIDs the server is still de-duplicating (RFC 7252 §4.5).
  */
-export async function closedLoop(o: { port: number; sockets: number; ms: number; make: RequestMaker; expect: string; onAnswer?: (i: number, locationPath: string[]) => void }): Promise<LoadResult> {
-  const socks = await Promise.all(Array.from({ length: o.sockets }, () => new Promise<dgram.Socket>((resolve) => {
+export interface LoadSocket {
+  socket: dgram.Socket;
+  mid: number;
+}
+
+export async function openLoadSockets(n: number): Promise<LoadSocket[]> {
+  return Promise.all(Array.from({ length: n }, (_, si) => new Promise<LoadSocket>((resolve) => {
     const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => resolve(s));
+    // Sockets start at spread-out MIDs, as clients with random initial MIDs (§4.4) would: a
+    // server that keys de-duplication by MID alone (lwm2m-node-lib's CoAP stack) would otherwise
+    // drop the first request of every socket but one and stall that loop.
+    s.bind(0, '127.0.0.1', () => resolve({ socket: s, mid: (si * 2053) & 0xffff }));
   })));
+}
+
+export function closeLoadSockets(socks: LoadSocket[]): Promise<void> {
+  return Promise.all(socks.map((s) => new Promise<void>((r) => s.socket.close(() => r())))).then(() => undefined);
+}
+
+/**
+ * Sends requests 0, 1, 2, ... (until `make` returns undefined or `ms` runs out) from closed
+ * loops to 127.0.0.1:`port`, one per socket: `sockets` new ones (closed at the end), or the
+ * given ones (left open); `expect` is the success code. `onAnswer` sees each success (e.g. to
+ * keep the Location-Path) and the socket it came back on.
+ */
+export async function closedLoop(o: { port: number; sockets: number | LoadSocket[]; ms: number; make: RequestMaker; expect: string; onAnswer?: (i: number, locationPath: string[], socket: number) => void }): Promise<LoadResult> {
+  const socks = typeof o.sockets === 'number' ? await openLoadSockets(o.sockets) : o.sockets;
   let next = 0;
   let ok = 0;
   let failed = 0;
   let firstError: string | undefined;
   const start = performance.now();
   const end = start + o.ms;
-  await Promise.all(socks.map((s, si) => new Promise<void>((resolve) => {
+  await Promise.all(socks.map((ls, si) => new Promise<void>((resolve) => {
+    const s = ls.socket;
     let current = -1;
-    // Per socket: the server de-duplicates by (peer, MID) for EXCHANGE_LIFETIME (RFC 7252 §4.5).
-    // Sockets start at spread-out MIDs, as clients with random initial MIDs (§4.4) would: a
-    // server that keys de-duplication by MID alone (lwm2m-node-lib's CoAP stack) would otherwise
-    // drop the first request of every socket but one and stall that loop.
-    let mid = (si * 2053) & 0xffff;
+    let n = 0;
     let token = Buffer.alloc(4);
     let retry: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      s.removeListener('message', onMessage);
+      resolve();
+    };
     const sendNext = (): void => {
       clearTimeout(retry);
-      if (performance.now() >= end) return resolve();
-      const i = next++;
-      const req = o.make(i);
-      if (req === undefined) return resolve();
+      if (performance.now() >= end) return done();
+      const i = next;
+      const req = o.make(i, si, n);
+      if (req === undefined) return done();
+      next++;
+      n++;
       current = i;
       token = Buffer.alloc(6);
       token.writeUInt16BE(si, 0);
       token.writeUInt32BE(i, 2);
-      const msg = generate({ confirmable: true, messageId: mid = (mid + 1) & 0xffff, token, code: req.code, options: req.options, ...(req.payload ? { payload: req.payload } : {}) });
+      const msg = generate({ confirmable: true, messageId: ls.mid = (ls.mid + 1) & 0xffff, token, code: req.code, options: req.options, ...(req.payload ? { payload: req.payload } : {}) });
       s.send(msg, o.port, '127.0.0.1');
       // A lost datagram (full socket buffer) must not stall the loop: count it and go on.
       retry = setTimeout(() => {
@@ -85,7 +114,7 @@ export async function closedLoop(o: { port: number; sockets: number; ms: number;
         sendNext();
       }, 5000);
     };
-    s.on('message', (buf) => {
+    const onMessage = (buf: Buffer): void => {
       let p: ParsedPacket;
       try {
         p = parse(buf);
@@ -95,17 +124,18 @@ export async function closedLoop(o: { port: number; sockets: number; ms: number;
       if (!p.token.equals(token)) return;
       if (p.code === o.expect || o.expect === '*') {
         ok++;
-        o.onAnswer?.(current, p.options.filter((x) => x.name === 'Location-Path').map((x) => x.value.toString()));
+        o.onAnswer?.(current, p.options.filter((x) => x.name === 'Location-Path').map((x) => x.value.toString()), si);
       } else {
         failed++;
         firstError ??= `answer ${p.code}: ${p.payload.toString()}`;
       }
       sendNext();
-    });
+    };
+    s.on('message', onMessage);
     sendNext();
   })));
   const seconds = (performance.now() - start) / 1000;
-  await Promise.all(socks.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  if (typeof o.sockets === 'number') await closeLoadSockets(socks);
   return { ok, failed, seconds, perSecond: ok / seconds, ...(firstError ? { firstError } : {}) };
 }
 
