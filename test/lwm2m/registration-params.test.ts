@@ -39,6 +39,8 @@ test('bad Register parameters are 4.00, an unsupported version 4.12', (t) => {
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'lt=abc'])), '4.00');
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'b=X'])), '4.00');
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'b=UU'])), '4.00');
+  t.is(codeOf(() => parseRegisterParams(['ep=a', 'b=UQSU'])), '4.00', 'a letter repeated further on');
+  t.is(parseRegisterParams(['ep=a', 'b=UQS']).binding, 'UQS');
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'ep=b'])), '4.00');
   t.is(codeOf(() => parseRegisterParams(['ep=bad name'])), '4.00');
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'lwm2m=2.0'])), '4.12');

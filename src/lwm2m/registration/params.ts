@@ -61,8 +61,14 @@ function lifetimeParam(q: Map<string, string | true>): number | undefined {
 function bindingParam(q: Map<string, string | true>): string | undefined {
   const v = stringParam(q, 'b');
   if (v === undefined) return undefined;
-  if (!BINDING.test(v) || new Set(v).size !== v.length) throw bad(`invalid binding "b=${v}"`);
+  if (!BINDING.test(v) || repeatsALetter(v)) throw bad(`invalid binding "b=${v}"`);
   return v;
+}
+
+/** A binding names each letter once (at most 7 letters: no Set needed). */
+function repeatsALetter(v: string): boolean {
+  for (let i = 1; i < v.length; i++) if (v.lastIndexOf(v[i]!, i - 1) >= 0) return true;
+  return false;
 }
 
 /** Queue mode: `Q` as its own parameter (1.1) or inside the binding (1.0 `b=UQ`). */
