@@ -55,17 +55,26 @@ export interface LoadSocket {
   mid: number;
 }
 
+/**
+ * The last MID sent from each local port by this process. The system hands a closed socket's
+ * port to a later one, and the server still de-duplicates (address, port, MID) for 247 s: a new
+ * socket on a port used before goes on from that port's MID, or its first requests would be
+ * answered as duplicates of old ones.
+ */
+const lastMidByPort = new Map<number, number>();
+
 export async function openLoadSockets(n: number): Promise<LoadSocket[]> {
   return Promise.all(Array.from({ length: n }, (_, si) => new Promise<LoadSocket>((resolve) => {
     const s = dgram.createSocket('udp4');
     // Sockets start at spread-out MIDs, as clients with random initial MIDs (§4.4) would: a
     // server that keys de-duplication by MID alone (lwm2m-node-lib's CoAP stack) would otherwise
     // drop the first request of every socket but one and stall that loop.
-    s.bind(0, '127.0.0.1', () => resolve({ socket: s, mid: (si * 2053) & 0xffff }));
+    s.bind(0, '127.0.0.1', () => resolve({ socket: s, mid: lastMidByPort.get(s.address().port) ?? (si * 2053) & 0xffff }));
   })));
 }
 
 export function closeLoadSockets(socks: LoadSocket[]): Promise<void> {
+  for (const s of socks) lastMidByPort.set(s.socket.address().port, s.mid);
   return Promise.all(socks.map((s) => new Promise<void>((r) => s.socket.close(() => r())))).then(() => undefined);
 }
 
