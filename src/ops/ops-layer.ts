@@ -118,7 +118,9 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
   // moved away from, a registration replaced or gone), not every Register.
   const noteLeft = (r: Registration): void => quarantine.noteSeen(r.endpoint, r.address, r.identity);
   const offSeen = [
-    o.events.on('registered', ({ replaced }) => replaced && noteLeft(replaced)),
+    o.events.on('registered', ({ replaced }) => {
+      if (replaced) noteLeft(replaced);
+    }),
     // An Update cannot change the identity (it is refused); only an address left behind is worth noting.
     o.events.on('updated', ({ registration: r, previous: p }) => {
       if (r.address.address !== p.address.address || r.address.port !== p.address.port) noteLeft(p);

@@ -158,8 +158,10 @@ export class RuleEngine {
     await Promise.all(firings);
   }
 
-  /** A registration event: rules with "registered:", "deregistered:" or "expired:" triggers. */
-  /** A registration event; undefined (no promise) when no rule follows this kind of event. */
+  /**
+   * A registration event: rules with "registered:", "deregistered:" or "expired:" triggers.
+   * Undefined (no promise) when no rule follows this kind of event.
+   */
   registration(kind: 'registered' | 'deregistered' | 'expired', reg: Registration): Promise<void> | undefined {
     const ep = reg.endpoint;
     if (kind !== 'registered') this.forgetDevice(ep);

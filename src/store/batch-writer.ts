@@ -80,6 +80,10 @@ export class BatchWriter {
     this.#db = db;
     this.#maxOps = options.maxOps ?? 5000;
     this.#onBatch = options.onBatch;
+    // A native batch belongs to the database it was made for: after a close, a reopen gets a new one.
+    db.on('closing', () => {
+      this.#native = undefined;
+    });
   }
 
   /** Resolves when `ops` are committed (all in the same LevelDB batch, so atomically). */
@@ -171,10 +175,7 @@ export class BatchWriter {
 
   /** The native batch when the database is open (made on first use, and again after a reopen). */
   #nativeBatch(): NativeBatch | undefined {
-    if (this.#db.status !== 'open') {
-      this.#native = undefined;
-      return undefined;
-    }
+    if (this.#db.status !== 'open') return undefined;
     this.#native ??= (this.#db as unknown as NativeDatabase)._chainedBatch();
     return this.#native;
   }

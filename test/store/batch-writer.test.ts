@@ -108,6 +108,14 @@ test('the native batch is reused commit after commit and made again after the da
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-bw-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const db = await openDatabase(dir);
+  // Counts the native batches the writer asks for.
+  const native = db as unknown as { _chainedBatch(): unknown };
+  const make = native._chainedBatch.bind(db);
+  let made = 0;
+  native._chainedBatch = () => {
+    made++;
+    return make();
+  };
   const writer = new BatchWriter(db);
   const s = sublevel(db, 'reg');
   // Each commit starts from an empty batch: a value written around the writer in between is not
@@ -118,9 +126,11 @@ test('the native batch is reused commit after commit and made again after the da
   t.is(await s.get('a'), 'changed elsewhere');
   await s.del('a');
   t.deepEqual(await raw(db), [[`${s.prefix}b`, '2']]);
+  t.is(made, 1, 'one native batch for the three commits');
   await db.close();
   await db.open();
   await writer.write([{ type: 'put', sublevel: s, key: 'c', value: 3 }]);
   t.deepEqual(await raw(db), [[`${s.prefix}b`, '2'], [`${s.prefix}c`, '3']]);
+  t.is(made, 2, 'a new one after the reopen');
   await db.close();
 });
