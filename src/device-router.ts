@@ -22,7 +22,7 @@ export class DeviceRouter implements DevicePort {
   }
 
   async load(store: RegistrationStore, events: EventBus): Promise<void> {
-    for (const r of await store.list()) if (r.transport === 'coaps') this.#secured.add(peerKey(r.address));
+    for (const r of store.values()) if (r.transport === 'coaps') this.#secured.add(peerKey(r.address));
     events.on('registered', ({ registration: r, replaced }) => {
       if (replaced) this.#secured.delete(peerKey(replaced.address));
       if (r.transport === 'coaps') this.#secured.add(peerKey(r.address));

@@ -88,7 +88,7 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
   const audit = new AuditLog({ store: auditStore, clock, logger: log });
   const journal = journalFor(o.events, o.journalCapacity);
   const metrics = createServerMetrics({
-    registeredDevices: async () => (await o.registrations.list()).length,
+    registeredDevices: async () => o.registrations.size,
     quarantinedDevices: async () => (await quarantineStore.list()).length,
     ...(o.queueDepth ? { queueDepth: o.queueDepth } : {}),
     ...(o.dtlsStats ? { dtls: o.dtlsStats } : {}),

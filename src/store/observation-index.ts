@@ -45,6 +45,10 @@ export class ObservationIndex {
     return sortObservations([...tokens].map((t) => this.#byToken.get(t) as ObservationRecord));
   }
 
+  values(): IterableIterator<ObservationRecord> {
+    return this.#byToken.values();
+  }
+
   all(): ObservationRecord[] {
     return sortObservations([...this.#byToken.values()]);
   }

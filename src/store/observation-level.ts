@@ -58,6 +58,10 @@ export class LevelObservationStore implements ObservationStore {
     return this.#index.all();
   }
 
+  values(): Iterable<ObservationRecord> {
+    return this.#index.values();
+  }
+
   async remove(token: string): Promise<ObservationRecord | undefined> {
     const gone = this.#index.delete(token);
     if (gone) await this.#writer.write([{ type: 'del', sublevel: this.#obs, key: token }]);

@@ -20,6 +20,10 @@ export class MemoryObservationStore implements ObservationStore {
     return this.#index.all();
   }
 
+  values(): Iterable<ObservationRecord> {
+    return this.#index.values();
+  }
+
   async remove(token: string): Promise<ObservationRecord | undefined> {
     return this.#index.delete(token);
   }

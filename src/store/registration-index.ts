@@ -107,6 +107,10 @@ export abstract class IndexedRegistrationStore implements RegistrationStore {
     return this.index.getByEndpoint(endpoint);
   }
 
+  values(): Iterable<Registration> {
+    return this.index.values();
+  }
+
   getByAddress(address: PeerAddress): Registration | undefined {
     return this.index.getByAddress(address);
   }

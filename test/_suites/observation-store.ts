@@ -57,6 +57,7 @@ export function observationStoreSuite(test: TestFn, name: string, factory: () =>
     t.deepEqual(list.map((o) => o.token), ['02', '01']);
     t.deepEqual(list[0]?.paths, ['/3/0/9', '/3303/0/5700']);
     t.is((await store.list()).length, 3);
+    t.deepEqual([...store.values()].map((o) => o.token).sort(), ['01', '02', '03']);
     await dispose();
   });
 

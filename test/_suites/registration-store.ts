@@ -95,6 +95,9 @@ export function registrationStoreSuite(test: TestFn, name: string, factory: () =
     await store.update({ ...at('b', 2), lifetime: 999 });
     const listed = await store.list();
     t.deepEqual(listed.map((r) => [r.endpoint, r.lifetime]), [['b', 999], ['c', 60]]);
+    // The unordered view holds the same registrations, and the count agrees.
+    t.deepEqual([...store.values()].map((r) => [r.endpoint, r.lifetime]).sort(), [['b', 999], ['c', 60]]);
+    t.is(store.size, 2);
     listed.pop();
     t.is((await store.list()).length, 2, 'a caller changing the returned array changes nothing');
     await dispose();

@@ -51,7 +51,7 @@ export class ObservationService {
 
   /** Re-attaches every stored observation whose registration is still current. */
   async start(): Promise<void> {
-    for (const rec of await this.#o.observations.list()) {
+    for (const rec of this.#o.observations.values()) {
       const reg = this.#o.registrations.getByEndpoint(rec.endpoint);
       if (reg && reg.id === rec.registrationId) this.#attach(rec, reg);
     }
