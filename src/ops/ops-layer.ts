@@ -89,7 +89,7 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
   const journal = journalFor(o.events, o.journalCapacity);
   const metrics = createServerMetrics({
     registeredDevices: async () => o.registrations.size,
-    quarantinedDevices: async () => (await quarantineStore.list()).length,
+    quarantinedDevices: async () => quarantineStore.size,
     ...(o.queueDepth ? { queueDepth: o.queueDepth } : {}),
     ...(o.dtlsStats ? { dtls: o.dtlsStats } : {}),
     ...(o.coapStats ? { coap: o.coapStats } : {}),
