@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { closeLoadSockets, closedLoop, deregisterRequest, forkServer, openLoadSockets, registerRequest, startEcho, stopChild, updateRequest, type LoadResult } from './registration-load.js';
+import { closeLoadSockets, closedLoop, deregisterRequest, forkServer, openLoadSockets, registerRequest, startEcho, stopChild, updateRequest, type LoadResult, type LoadSocket } from './registration-load.js';
 import { startPeer } from './peer-lwm2m-node-lib.js';
 import { list, median } from './rounds.js';
 
@@ -49,16 +49,27 @@ interface Round {
 async function round(port: number, tag: string, ms: number): Promise<Round> {
   const socks = await openLoadSockets(SOCKETS);
   try {
-    const mine: string[][][] = socks.map(() => []);
-    const regs = await closedLoop({ port, sockets: socks, ms, make: (i) => (i < 200_000 ? registerRequest(`bench-${tag}-${i}`) : undefined), expect: '2.01', onAnswer: (_i, loc, si) => mine[si]!.push(loc) });
+    const { regs, mine } = await registerFor(port, socks, `bench-${tag}`, ms);
     const upd = await closedLoop({ port, sockets: socks, ms, make: (_i, si, n) => (mine[si]!.length > 0 ? updateRequest(mine[si]![n % mine[si]!.length]!) : undefined), expect: '2.04' });
     const live = mine.flat();
     const moved = await closedLoop({ port, sockets: SOCKETS, ms, make: (i) => updateRequest(live[i % live.length]!), expect: '2.04' });
-    const dereg = await closedLoop({ port, sockets: socks, ms: 30_000, make: (_i, si, n) => (n < mine[si]!.length ? deregisterRequest(mine[si]![n]!) : undefined), expect: '2.02' });
+    const dereg = await deregisterAll(port, socks, mine);
     return { regs, upd, moved, dereg };
   } finally {
     await closeLoadSockets(socks);
   }
+}
+
+/** Registers `tag`-named new endpoints for at most `ms`; `mine[s]`: the locations socket `s` got. */
+async function registerFor(port: number, socks: LoadSocket[], tag: string, ms: number): Promise<{ regs: LoadResult; mine: string[][][] }> {
+  const mine: string[][][] = socks.map(() => []);
+  const regs = await closedLoop({ port, sockets: socks, ms, make: (i) => (i < 200_000 ? registerRequest(`${tag}-${i}`) : undefined), expect: '2.01', onAnswer: (_i, loc, si) => mine[si]!.push(loc) });
+  return { regs, mine };
+}
+
+/** De-registers every location in `mine`, each from the socket that registered it. */
+function deregisterAll(port: number, socks: LoadSocket[], mine: string[][][]): Promise<LoadResult> {
+  return closedLoop({ port, sockets: socks, ms: 30_000, make: (_i, si, n) => (n < mine[si]!.length ? deregisterRequest(mine[si]![n]!) : undefined), expect: '2.02' });
 }
 
 /** The rounds' results as one: totals, and the median round's rate. */
@@ -97,12 +108,15 @@ export async function run(opts: { sliceMs?: number; rounds?: number; log?: (line
     // every registration, so a registry left to grow from round to round makes it slower each round.
     const peerSlice = async (tag: string, ms: number): Promise<LoadResult | undefined> => {
       if (!('port' in peer)) return undefined;
-      const locations: string[][] = [];
-      const regs = await closedLoop({ port: peer.port, sockets: SOCKETS, ms, make: (i) => registerRequest(`peer-${tag}-${i}`), expect: '2.01', onAnswer: (i, loc) => (locations[i] = loc) });
-      const live = locations.filter((l) => l !== undefined);
-      const dereg = await closedLoop({ port: peer.port, sockets: SOCKETS, ms: 30_000, make: (i) => (i < live.length ? deregisterRequest(live[i]!) : undefined), expect: '2.02' });
-      peerDeregFailures += dereg.failed + live.length - dereg.ok;
-      return regs;
+      const socks = await openLoadSockets(SOCKETS);
+      try {
+        const { regs, mine } = await registerFor(peer.port, socks, `peer-${tag}`, ms);
+        const dereg = await deregisterAll(peer.port, socks, mine);
+        peerDeregFailures += dereg.failed + regs.ok - dereg.ok;
+        return regs;
+      } finally {
+        await closeLoadSockets(socks);
+      }
     };
     // Warm-up (not counted): a fresh server takes 1.5-2 s of load to compile its hot paths (its
     // Register rate climbs from a fifth to full speed meanwhile), so each process gets 2 s per

@@ -7,6 +7,11 @@ export function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** The round whose figure (`key`) is the median one (the upper middle of an even count). */
+export function medianBy<T>(rounds: T[], key: (x: T) => number): T {
+  return [...rounds].sort((a, b) => key(a) - key(b))[rounds.length >> 1]!;
+}
+
 /** Every round's figure, for the table: "0.52, 0.49, ...". */
 export function list(xs: number[], digits = 2): string {
   return xs.map((x) => x.toFixed(digits)).join(', ');

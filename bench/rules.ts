@@ -14,6 +14,7 @@ import { RuleRuntime } from '../src/rules/rule-runtime.js';
 import { matchesDevice, matchesPath, pathIds } from '../src/rules/selector.js';
 import type { RuleSpec, StoredRule } from '../src/rules/types.js';
 import { startServer } from '../src/server.js';
+import { medianBy } from './rounds.js';
 import { SimulatedDevice } from '../src/sim/simulated-device.js';
 import { MemoryRuleStore } from '../src/store/rule-store-memory.js';
 import type { Registration } from '../src/store/types.js';
@@ -143,11 +144,6 @@ function sampleValue(n: number): { endpoint: string; values: PathValue[] } {
 /** Values per case and round in the evaluation-rate benchmark. */
 const RATE_VALUES = 80_000;
 
-/** The row of the median round by evaluations per second. */
-function medianRow(rows: RateRow[]): RateRow {
-  return [...rows].sort((a, b) => a.evalsPerSecond - b.evalsPerSecond)[rows.length >> 1]!;
-}
-
 async function engineRate(models: ModelRegistry, compiled: CompiledRule[], label: string, maxValues: number): Promise<RateRow> {
   let firings = 0;
   const engine = new RuleEngine({
@@ -217,7 +213,7 @@ export async function run(): Promise<{ latency: LatencyRow[]; rate: RateRow[] }>
   for (let round = 0; round < ROUNDS; round++) {
     rounds.push([scanRate(compiled, RATE_VALUES), await engineRate(models, quiet, 'conditions false', RATE_VALUES), await engineRate(models, compiled, 'firing with actions', RATE_VALUES)]);
   }
-  const rate = rounds[0]!.map((_, c) => medianRow(rounds.map((r) => r[c]!)));
+  const rate = rounds[0]!.map((_, c) => medianBy(rounds.map((r) => r[c]!), (x) => x.evalsPerSecond));
   console.log(`\nrule evaluations (trigger matched, condition evaluated) per second, engine only; ${ROUNDS} interleaved rounds, the median round of each case:\n`);
   console.table(rate.map((r, c) => ({ ...r, seconds: r.seconds.toFixed(2), evalsPerSecond: Math.round(r.evalsPerSecond), valuesPerSecond: Math.round(r.valuesPerSecond), rounds: rounds.map((x) => Math.round(x[c]!.evalsPerSecond / 1000) + 'k').join(' ') })));
   return { latency, rate };
