@@ -40,8 +40,7 @@ export class RegistrationIndex {
       this.#sorted = undefined;
       this.#byId.set(reg.id, reg);
       if (previous.address.port !== reg.address.port || previous.address.address !== reg.address.address) {
-        const left = peerKey(previous.address);
-        if (this.#idByAddress.get(left) === reg.id) this.#idByAddress.delete(left);
+        this.#unindexAddress(previous);
         this.#idByAddress.set(peerKey(reg.address), reg.id);
       }
       return previous;
@@ -60,9 +59,14 @@ export class RegistrationIndex {
     this.#sorted = undefined;
     this.#byId.delete(id);
     if (this.#idByEndpoint.get(reg.endpoint) === id) this.#idByEndpoint.delete(reg.endpoint);
-    const ak = peerKey(reg.address);
-    if (this.#idByAddress.get(ak) === id) this.#idByAddress.delete(ak);
+    this.#unindexAddress(reg);
     return reg;
+  }
+
+  /** Drops `reg`'s address from the address index, unless another registration took it since. */
+  #unindexAddress(reg: Registration): void {
+    const ak = peerKey(reg.address);
+    if (this.#idByAddress.get(ak) === reg.id) this.#idByAddress.delete(ak);
   }
 
   values(): IterableIterator<Registration> {
