@@ -244,6 +244,9 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
       floorNotify.push(await floor.notify(sliceMs));
     }
     ceilings.push(await echoSlice(sliceMs));
+    // For reference only (no target): the echo with one socket, one round trip at a time, the
+    // setting of the issue's "about 20,000 round trips/s"; the ratios stay to the ceiling above.
+    const oneLoop = await udpCeiling(echo.ready.port, 1, sliceMs);
     const ceilingOf = (r: number): number => (ceilings[r]! + ceilings[r + 1]!) / 2;
     const readRate = (x: ReadsDone): number => x.ok / (x.ms / 1000);
     const notifyRate = (x: NotifySlice): number => x.counted.count / x.seconds;
@@ -257,6 +260,7 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     };
     const ceilingRatios = ceilings.map((c) => c / median(ceilings));
     add('UDP round trips (ceiling, echo process)', 0, ceilings.length * (sliceMs / 1000), median(ceilings), 1, `slices ${ceilings.map((c) => Math.round(c)).join(', ')} /s`);
+    add('for reference: the same echo from one socket, one round trip at a time', oneLoop.ops, oneLoop.seconds, oneLoop.ops / oneLoop.seconds, oneLoop.ops / oneLoop.seconds / median(ceilings), 'no target; latency-bound (the setting of the issue\'s "about 20,000/s")');
     const readRatios = ratios(oursReads, readRate);
     const floorReadRatios = ratios(floorReads, readRate);
     const notifyRatios = ratios(oursNotify, notifyRate);

@@ -246,7 +246,11 @@ process.on('message', (m: ServerCommand | { type: 'cpu' }) => {
   } else if (m.type === 'profile-start' || m.type === 'profile-stop') reply({ type: 'profiled' });
 });
 
+// Both a disconnect and a SIGTERM may come (the bench sends one, its end the other): stop once.
+let stopping = false;
 const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
   socket.close();
   await db.close();
   await rm(dataDir, { recursive: true, force: true });
