@@ -56,3 +56,61 @@ test('a notification handled while the observation is still being stored stays t
   const history = await objectStore.history('dev', '/3303/0/5700');
   t.deepEqual(history.map((v) => (v.value as { value: number }).value).sort(), [21.5, 22.5]);
 });
+
+test('observations taken up from the store reach the CoAP layer on their first notification, from the registered address only', async (t) => {
+  const registrations = new MemoryRegistrationStore();
+  // The device registered from 127.0.0.1:40000 (registration()).
+  await registrations.add(registration({ id: 'r1', endpoint: 'dev', lwm2mVersion: '1.1' }));
+  const observations = new MemoryObservationStore();
+  const record = (token: string, path: string): ObservationRecord => ({ token, endpoint: 'dev', registrationId: 'r1', paths: [path], composite: false, peer: { address: '127.0.0.1', port: 40000 }, createdAt: 1 });
+  await observations.add(record('0a0b', '/3303/0/5700'));
+  await observations.add(record('0c0d', '/3303/0/5701'));
+  await observations.add(record('1a1b', '/3303/0/5601'));
+  // An observation of an earlier registration is kept for re-observing, not taken up.
+  await observations.add({ ...record('0e0f', '/3303/0/5700'), registrationId: 'r0' });
+  const attached: { peer: string; token: string; handler: NotificationHandler; req: unknown }[] = [];
+  const cancels: { token: string; mode: string | undefined; observe: unknown }[] = [];
+  const port: DevicePort = {
+    request: () => Promise.reject(new Error('not used')),
+    observe: () => Promise.reject(new Error('not used')),
+    attachObservation: (peer, token, handler, req) => void attached.push({ peer: `${peer.address}:${peer.port}`, token: token.toString('hex'), handler, req }),
+    detachObservation: () => false,
+    cancelObservation: async (_peer, token, mode, req) => void cancels.push({ token: token.toString('hex'), mode, observe: req?.observe }),
+  };
+  const objectStore = new MemoryObjectStore();
+  const service = new ObservationService({ port, registrations, observations, models, events: new EventBus(), objectStore });
+  await service.start();
+  t.is(attached.length, 0, 'start() hands nothing to the CoAP layer');
+
+  const from = (token: string, port: number, value: string, observe: number): IncomingResponse => ({ ...text(value, observe), token: Buffer.from(token, 'hex'), peer: { address: '127.0.0.1', port } });
+  t.false(service.acceptOrphan(from('0e0f', 40000, '1', 1)), 'the old registration\'s token is not ours');
+  t.false(service.acceptOrphan(from('1111', 40000, '1', 1)));
+
+  // First notification from the registered address: attached, and left to the CoAP layer to deliver.
+  t.true(service.acceptOrphan(from('0a0b', 40000, '21.5', 5)));
+  t.deepEqual(attached.map((a) => [a.peer, a.token]), [['127.0.0.1:40000', '0a0b']]);
+  await new Promise((r) => setTimeout(r, 5));
+  t.deepEqual(await objectStore.latest('dev', '/3303/0/5700'), [], 'not handled twice: the CoAP layer delivers it');
+  attached[0]!.handler(from('0a0b', 40000, '21.5', 5));
+  await new Promise((r) => setTimeout(r, 5));
+  t.deepEqual((await objectStore.latest('dev', '/3303/0/5700')).map((v) => v.value), [{ type: 'float', value: 21.5 }]);
+  // The request it was made with is there for Block2 follow-ups and active cancel.
+  const req = (attached[0]!.req as () => { path: string[]; observe?: number })();
+  t.deepEqual([req.path, req.observe], [['3303', '0', '5700'], 0]);
+
+  // From another address (the device moved and has not updated yet): handled, not attached.
+  t.true(service.acceptOrphan(from('0c0d', 40001, 'Cel', 1)));
+  await new Promise((r) => setTimeout(r, 5));
+  t.deepEqual((await objectStore.latest('dev', '/3303/0/5701')).map((v) => v.value), [{ type: 'string', value: 'Cel' }]);
+  t.is(attached.length, 1);
+  // Its next notification from the registered address attaches it.
+  t.true(service.acceptOrphan(from('0c0d', 40000, '4', 2)));
+  t.deepEqual(attached.map((a) => a.token), ['0a0b', '0c0d']);
+
+  // An active cancel of a stored observation sends GET Observe=1, attached or not.
+  t.true((await service.cancel('dev', ['/3303/0/5701'])).ok);
+  t.true((await service.cancel('dev', ['/3303/0/5601'])).ok);
+  t.deepEqual(cancels, [{ token: '0c0d', mode: 'active', observe: 1 }, { token: '1a1b', mode: 'active', observe: 1 }]);
+  t.false(service.acceptOrphan(from('1a1b', 40000, '4', 2)), 'a cancelled observation is not ours any more');
+  t.is(attached.length, 2);
+});

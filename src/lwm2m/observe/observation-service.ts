@@ -4,6 +4,7 @@ import { parsePath } from '../../content/path.js';
 import type { EventBus, ServerEventMap } from '../../events.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { ModelLookup } from '../../model/types.js';
+import type { PeerAddress } from '../../transport/types.js';
 import type { ObjectStore, ObservationRecord, ObservationStore, Registration, RegistrationStore } from '../../store/types.js';
 import { codecContext } from '../management/codec-context.js';
 import { storeValues } from '../management/device-manager.js';
@@ -42,6 +43,11 @@ export class ObservationService {
   readonly #byToken = new Map<string, ObservationRecord>();
   /** Per live record: the target path and format its notifications are decoded with. */
   readonly #decodings = new WeakMap<ObservationRecord, BuiltRequest>();
+  /**
+   * Records known from the store and not yet handed to the CoAP layer: start() only files them
+   * by token, and the first notification of each (an orphan to the CoAP layer) attaches it.
+   */
+  readonly #unattached = new Set<ObservationRecord>();
 
   constructor(o: ObservationServiceOptions) {
     this.#o = o;
@@ -49,18 +55,39 @@ export class ObservationService {
     this.#log = o.logger ?? silentLogger();
   }
 
-  /** Re-attaches every stored observation whose registration is still current. */
+  /**
+   * Takes up every stored observation whose registration is still current. They reach the CoAP
+   * layer one by one, on their first notification (acceptOrphan): a restart with 100,000 of
+   * them then builds no token buffer, handler or CoAP entry for those that never notify again.
+   */
   async start(): Promise<void> {
     for (const rec of this.#o.observations.values()) {
       const reg = this.#o.registrations.getByEndpoint(rec.endpoint);
-      if (reg && reg.id === rec.registrationId) this.#attach(rec, reg);
+      if (reg && reg.id === rec.registrationId) {
+        this.#byToken.set(rec.token, rec);
+        this.#unattached.add(rec);
+      }
     }
   }
 
-  /** Offer for notifications whose token the CoAP layer does not know (e.g. the address changed). */
+  /**
+   * Offer for notifications whose token the CoAP layer does not know: the first one of an
+   * observation taken up from the store, or one from an address the device has not registered
+   * (yet). Returns whether the notification belongs to an observation of ours.
+   */
   acceptOrphan(res: IncomingResponse): boolean {
     const rec = this.#byToken.get(res.token.toString('hex'));
     if (!rec) return false;
+    if (this.#unattached.has(rec)) {
+      const reg = this.#o.registrations.getByEndpoint(rec.endpoint);
+      if (reg && reg.id === rec.registrationId && samePeer(reg.address, res.peer)) {
+        // Attached now, the CoAP layer delivers this notification itself, as any later one:
+        // freshness (RFC 7641 §3.4) and the rest of a Block2 notification (RFC 7959 §3.4).
+        this.#unattached.delete(rec);
+        this.#attach(rec, reg);
+        return true;
+      }
+    }
     void this.#handle(rec, res);
     return true;
   }
@@ -192,11 +219,13 @@ export class ObservationService {
 
   #forget(rec: ObservationRecord): void {
     this.#byToken.delete(rec.token);
+    this.#unattached.delete(rec);
     this.#o.port.detachObservation(rec.peer, Buffer.from(rec.token, 'hex'));
   }
 
   async #drop(rec: ObservationRecord, mode: 'active' | 'passive', reason: string): Promise<void> {
     this.#byToken.delete(rec.token);
+    this.#unattached.delete(rec);
     await this.#o.observations.remove(rec.token);
     try {
       const req = mode === 'active' ? await this.#cancelRequest(rec) : undefined;
@@ -217,6 +246,7 @@ export class ObservationService {
     if (!res.code.startsWith('2.')) {
       // RFC 7641 §3.2: an error response ends the observation.
       this.#byToken.delete(rec.token);
+      this.#unattached.delete(rec);
       await this.#o.observations.remove(rec.token);
       this.#o.events.emit('observation-ended', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, reason: `device answered ${res.code}` });
       return;
@@ -245,6 +275,10 @@ export class ObservationService {
     }
     return built;
   }
+}
+
+function samePeer(a: PeerAddress, b: PeerAddress): boolean {
+  return a.port === b.port && a.address === b.address;
 }
 
 function samePaths(a: readonly string[], b: readonly string[]): boolean {
