@@ -13,8 +13,8 @@ export interface ObservationEntry {
   onNotification: NotificationHandler;
   /**
    * The registering request, for Block2 follow-ups and active cancel; absent after a bare
-   * re-attach. A function when re-attached from the store: built only when needed (a restart
-   * re-attaches every stored observation, and most never need their request).
+   * re-attach. A function when re-attached from the store: built only when needed (most
+   * notifications are neither block-wise nor cancelled).
    */
   req: OutgoingRequest | (() => OutgoingRequest) | undefined;
   /** Last accepted Observe sequence number and when it arrived (RFC 7641 §3.4). */
@@ -76,7 +76,7 @@ export class Observer {
     };
   }
 
-  /** Takes `token` as it is (callers hand over a buffer of their own: a restart attaches 100,000s). */
+  /** Takes `token` as it is (callers hand over a buffer of their own). */
   attach(peer: PeerAddress, token: Buffer, onNotification: NotificationHandler, req?: OutgoingRequest | (() => OutgoingRequest)): void {
     this.#add(peer, token, onNotification, req, -1, 0);
   }
