@@ -3,7 +3,7 @@ import type { IncomingResponse, NotificationHandler, Observation, OutgoingReques
 import type { EventBus } from './events.js';
 import type { DevicePort } from './lwm2m/management/device-port.js';
 import type { RegistrationStore } from './store/types.js';
-import { peerKey, type PeerAddress } from './transport/types.js';
+import { peerKey, samePeer, type PeerAddress } from './transport/types.js';
 
 /**
  * Sends each request to a device through the listener it registered on: CoAPs devices only over
@@ -29,7 +29,7 @@ export class DeviceRouter implements DevicePort {
     });
     events.on('updated', ({ registration: r, previous }) => {
       // An Update keeps the transport of its Register; only a secured one that moved changes the set.
-      if (r.transport !== 'coaps' || (r.address.address === previous.address.address && r.address.port === previous.address.port)) return;
+      if (r.transport !== 'coaps' || samePeer(r.address, previous.address)) return;
       this.#secured.delete(peerKey(previous.address));
       this.#secured.add(peerKey(r.address));
     });

@@ -12,6 +12,11 @@ export function peerKey(p: PeerAddress): string {
   return p.address.includes(':') ? `[${p.address}]:${p.port}` : `${p.address}:${p.port}`;
 }
 
+/** Whether two peer addresses are the same address and port. */
+export function samePeer(a: PeerAddress, b: PeerAddress): boolean {
+  return a.port === b.port && a.address === b.address;
+}
+
 /** Who a secured peer authenticated as. Absent on plain UDP. */
 export type PeerIdentity =
   | { kind: 'psk'; identity: string }

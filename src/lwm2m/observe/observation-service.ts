@@ -4,7 +4,7 @@ import { parsePath } from '../../content/path.js';
 import type { EventBus, ServerEventMap } from '../../events.js';
 import { silentLogger, type Logger } from '../../log.js';
 import type { ModelLookup } from '../../model/types.js';
-import type { PeerAddress } from '../../transport/types.js';
+import { samePeer } from '../../transport/types.js';
 import type { ObjectStore, ObservationRecord, ObservationStore, Registration, RegistrationStore } from '../../store/types.js';
 import { codecContext } from '../management/codec-context.js';
 import { storeValues } from '../management/device-manager.js';
@@ -275,10 +275,6 @@ export class ObservationService {
     }
     return built;
   }
-}
-
-function samePeer(a: PeerAddress, b: PeerAddress): boolean {
-  return a.port === b.port && a.address === b.address;
 }
 
 function samePaths(a: readonly string[], b: readonly string[]): boolean {
