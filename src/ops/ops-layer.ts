@@ -6,7 +6,7 @@ import type { Route } from '../lwm2m/router.js';
 import type { BatchWriter } from '../store/batch-writer.js';
 import type { Database } from '../store/level-db.js';
 import type { Registration, RegistrationStore } from '../store/types.js';
-import { peerKey, type PeerAddress, type PeerIdentity } from '../transport/types.js';
+import { peerKey, samePeer, type PeerAddress, type PeerIdentity } from '../transport/types.js';
 import { journalFor } from '../http/routes/event-stream.js';
 import type { OpsApi } from '../http/routes/ops-api.js';
 import { AuditLog } from './audit-log.js';
@@ -123,7 +123,7 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
     }),
     // An Update cannot change the identity (it is refused); only an address left behind is worth noting.
     o.events.on('updated', ({ registration: r, previous: p }) => {
-      if (r.address.address !== p.address.address || r.address.port !== p.address.port) noteLeft(p);
+      if (!samePeer(r.address, p.address)) noteLeft(p);
     }),
     o.events.on('deregistered', ({ registration }) => noteLeft(registration)),
     o.events.on('expired', ({ registration }) => noteLeft(registration)),

@@ -1,4 +1,4 @@
-import { peerKey, type PeerAddress } from '../transport/types.js';
+import { peerKey, samePeer, type PeerAddress } from '../transport/types.js';
 import type { Registration, RegistrationStore } from './types.js';
 
 /**
@@ -39,7 +39,7 @@ export class RegistrationIndex {
     if (previous && previous.id === reg.id && previous.endpoint === reg.endpoint) {
       this.#sorted = undefined;
       this.#byId.set(reg.id, reg);
-      if (previous.address.port !== reg.address.port || previous.address.address !== reg.address.address) {
+      if (!samePeer(previous.address, reg.address)) {
         this.#unindexAddress(previous);
         this.#idByAddress.set(peerKey(reg.address), reg.id);
       }
