@@ -4,7 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { LightDevice, RESOURCE } from './management-devices.js';
 import { ask as askChild, forkServer } from './registration-load.js';
-import type { Cpu, ServerCommand, ServerReply } from './management-server.js';
+import type { Cpu, NotificationBound, ServerCommand, ServerReply } from './management-server.js';
 import { list, median } from './rounds.js';
 
 /**
@@ -26,10 +26,14 @@ import { list, median } from './rounds.js';
  *     with the same number of sockets and closed loops;
  *  4. the stack floor: phases 1 and 2 against bench/stack-floor-server.ts, the least a durable
  *     server can do per read and per notification on coap-packet + cbor-x + LevelDB (none of
- *     our code), so the table shows how much of the distance to the ceiling is the stack.
+ *     our code), so the table shows how much of the distance to the ceiling is the stack;
+ *  5. two bounds below the floor, in the floor's process: notifications ACKed from their raw
+ *     bytes with no CoAP parse, no de-duplication and no decoding, kept with one raw LevelDB put
+ *     each, and ACKed only. They show what is left for everything a server must do per
+ *     notification once the transport and one durable write are paid for.
  * Interleaved: the echo, our server and the floor are started once and, after a warm-up, each
- * round measures the echo, our reads and notifications, the floor's, one after the other in short
- * slices; the echo again starts the next round. A ratio is taken within its round (to the mean of
+ * round measures the echo, our reads and notifications, the floor's and its bounds, one after
+ * the other in short slices; the echo again starts the next round. A ratio is taken within its round (to the mean of
  * the echo slices around it) and the table reports the median round: on shared cores the
  * machine's speed drifts by a third within a minute, and slices seconds apart see the same one.
  * It also prints the server process's CPU per read and per notification over all rounds (all
@@ -162,10 +166,13 @@ async function openTarget(file: string, n: number) {
       if (r.type !== 'reads-done') throw new Error('unexpected answer');
       return r;
     };
-    /** CON notifications from every device for `ms`, counted once the server has stored them. */
-    const notify = async (ms: number): Promise<NotifySlice> => {
+    /**
+     * CON notifications from every device for `ms`, counted once the server has stored them
+     * (`bound`: the stack floor's process counts them through one of its bounds instead).
+     */
+    const notify = async (ms: number, bound?: NotificationBound): Promise<NotifySlice> => {
       const before = devices.map((d) => [d.sent, d.acked, d.resent, d.resets] as const);
-      await ask(server, { type: 'count-start' });
+      await ask(server, bound === undefined ? { type: 'count-start' } : { type: 'count-start', bound });
       const start = Date.now();
       for (const d of devices) d.startNotifying(true);
       const resender = setInterval(() => {
@@ -235,6 +242,8 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     const oursNotify: NotifySlice[] = [];
     const floorReads: ReadsDone[] = [];
     const floorNotify: NotifySlice[] = [];
+    const boundPut: NotifySlice[] = [];
+    const boundAck: NotifySlice[] = [];
     for (let r = 0; r < rounds; r++) {
       ceilings.push(await echoSlice(sliceMs));
       const profile = r === 0 && profDir !== undefined;
@@ -242,6 +251,8 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
       oursNotify.push(await (profile ? profiled(ours.server, 'notify', () => ours.notify(sliceMs)) : ours.notify(sliceMs)));
       floorReads.push(await floor.reads(sliceMs));
       floorNotify.push(await floor.notify(sliceMs));
+      boundPut.push(await floor.notify(sliceMs, 'put'));
+      boundAck.push(await floor.notify(sliceMs, 'ack'));
     }
     ceilings.push(await echoSlice(sliceMs));
     // For reference only (no target): the echo with one socket, one round trip at a time, the
@@ -252,6 +263,8 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     const notifyRate = (x: NotifySlice): number => x.counted.count / x.seconds;
     const ratios = <T>(xs: T[], rate: (x: T) => number): number[] => xs.map((x, r) => rate(x) / ceilingOf(r));
 
+    // CPU per operation is steadier than rates on a shared machine.
+    const us = (ms: number, ops: number): string => (ops > 0 && ms >= 0 ? ((1000 * ms) / ops).toFixed(1) : '-');
     const rows: ManagementBenchRow[] = [];
     const targetsText: string[] = [];
     const add = (name: string, ops: number, seconds: number, perSecond: number, ratio: number, target: string): void => {
@@ -274,16 +287,21 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     add('Notifications (CON, SenML CBOR) decoded + stored in LevelDB', total(oursNotify, (x) => x.counted.count), total(oursNotify, (x) => x.seconds), median(oursNotify.map(notifyRate)), median(notifyRatios), `≥ 0.7x ${notifyMet ? 'met' : 'MISSED'}; rounds ${list(notifyRatios)}; ${vsFloor(notifyRatios, floorNotifyRatios)}`);
     add('stack floor: Reads (minimal server on coap-packet + LevelDB, no LwM2M logic)', total(floorReads, (x) => x.ok), total(floorReads, (x) => x.ms / 1000), median(floorReads.map(readRate)), median(floorReadRatios), `rounds ${list(floorReadRatios)}`);
     add('stack floor: Notifications decoded (cbor-x) + stored', total(floorNotify, (x) => x.counted.count), total(floorNotify, (x) => x.seconds), median(floorNotify.map(notifyRate)), median(floorNotifyRatios), `rounds ${list(floorNotifyRatios)}`);
+    for (const [name, slices] of [
+      ['bound: Notifications ACKed and kept with one raw LevelDB put (no CoAP parse, no de-duplication, no decoding)', boundPut],
+      ['bound: Notifications ACKed only (raw bytes, nothing stored)', boundAck],
+    ] as const) {
+      const rs = ratios(slices, notifyRate);
+      add(name, total(slices, (x) => x.counted.count), total(slices, (x) => x.seconds), median(slices.map(notifyRate)), median(rs), `rounds ${list(rs)}; server CPU ${us(sumCpu(slices.map((x) => x.counted.cpu)).processMs, total(slices, (x) => x.counted.count))} µs each`);
+    }
 
     const readFailures = total(oursReads, (x) => x.failed);
     const firstReadError = oursReads.find((x) => x.firstError)?.firstError;
     if (firstReadError) log(`first read failure: ${firstReadError}`);
     const sum = (xs: NotifySlice[], k: 'sent' | 'acked' | 'resent' | 'resets'): number => total(xs, (x) => x[k]);
     log(`\nDevice management, ${n} lightweight devices per server (load process) vs server process (LevelDB store); ${cpus().length} cores, load ${loadAtStart.toFixed(1)} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
-    log(`${rounds} interleaved rounds after a warm-up (2 s of reads and of notifications per server): echo ${sliceMs / 1000} s, ours (reads ${sliceMs / 1000} s, notifications ${sliceMs / 1000} s), the stack floor (same), then the echo again. ops/s: the median round; ratio: the median of the rounds' ratios to the mean of the echo slices around them (ceiling slices vary ${Math.min(...ceilingRatios).toFixed(2)}-${Math.max(...ceilingRatios).toFixed(2)}x of their median).`);
+    log(`${rounds} interleaved rounds after a warm-up (2 s of reads and of notifications per server): echo ${sliceMs / 1000} s, ours (reads ${sliceMs / 1000} s, notifications ${sliceMs / 1000} s), the stack floor (same), its two notification bounds (${sliceMs / 1000} s each), then the echo again. ops/s: the median round; ratio: the median of the rounds' ratios to the mean of the echo slices around them (ceiling slices vary ${Math.min(...ceilingRatios).toFixed(2)}-${Math.max(...ceilingRatios).toFixed(2)}x of their median).`);
     log(`registration of ${n} devices: ${ours.regSeconds.toFixed(2)} s; read failures: ${readFailures} in-server, ${viaHttp.failed} via HTTP; notifications sent ${sum(oursNotify, 'sent')}, ACKed ${sum(oursNotify, 'acked')}, re-sent ${sum(oursNotify, 'resent')}, RST ${sum(oursNotify, 'resets')}, stored ${total(oursNotify, (x) => x.counted.count)} (${total(oursNotify, (x) => x.counted.stored)} values); stack floor: notifications sent ${sum(floorNotify, 'sent')}, ACKed ${sum(floorNotify, 'acked')}, stored ${total(floorNotify, (x) => x.counted.count)}\n`);
-    // CPU per operation is steadier than rates on a shared machine.
-    const us = (ms: number, ops: number): string => (ops > 0 && ms >= 0 ? ((1000 * ms) / ops).toFixed(1) : '-');
     const perOp = (c: Cpu, ops: number): string =>
       `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;
     const readCpu = sumCpu(oursReads.map((x) => x.cpu));
