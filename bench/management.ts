@@ -33,9 +33,10 @@ import { list, median } from './rounds.js';
  *     notification once the transport and one durable write are paid for.
  * Interleaved: the echo, our server and the floor are started once and, after a warm-up, each
  * round measures the echo, our reads and notifications, the floor's and its bounds, one after
- * the other in short slices; the echo again starts the next round. A ratio is taken within its round (to the mean of
- * the echo slices around it) and the table reports the median round: on shared cores the
- * machine's speed drifts by a third within a minute, and slices seconds apart see the same one.
+ * the other in short slices; the echo again starts the next round. A ratio is taken within its
+ * round (to the mean of the echo slices around it) and the table reports the median round: on
+ * shared cores the machine's speed drifts by a third within a minute, and slices seconds apart
+ * see the same one.
  * It also prints the server process's CPU per read and per notification over all rounds (all
  * threads, and the main thread alone on Linux) and the LevelDB batch sizes: steadier than rates
  * when other jobs share the machine. BENCH_PROF=<dir> writes a CPU profile of our server's first
