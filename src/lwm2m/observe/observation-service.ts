@@ -217,15 +217,19 @@ export class ObservationService {
     return buildRequest(reg, op, codecContext(reg, this.#o.models, this.#clock.now())).request;
   }
 
-  #forget(rec: ObservationRecord): void {
+  /** Drops `rec` from the records this service matches notifications against. */
+  #unfile(rec: ObservationRecord): void {
     this.#byToken.delete(rec.token);
     this.#unattached.delete(rec);
+  }
+
+  #forget(rec: ObservationRecord): void {
+    this.#unfile(rec);
     this.#o.port.detachObservation(rec.peer, Buffer.from(rec.token, 'hex'));
   }
 
   async #drop(rec: ObservationRecord, mode: 'active' | 'passive', reason: string): Promise<void> {
-    this.#byToken.delete(rec.token);
-    this.#unattached.delete(rec);
+    this.#unfile(rec);
     await this.#o.observations.remove(rec.token);
     try {
       const req = mode === 'active' ? await this.#cancelRequest(rec) : undefined;
@@ -245,8 +249,7 @@ export class ObservationService {
     this.#o.onDeviceSeen?.(rec.endpoint);
     if (!res.code.startsWith('2.')) {
       // RFC 7641 §3.2: an error response ends the observation.
-      this.#byToken.delete(rec.token);
-      this.#unattached.delete(rec);
+      this.#unfile(rec);
       await this.#o.observations.remove(rec.token);
       this.#o.events.emit('observation-ended', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, reason: `device answered ${res.code}` });
       return;
