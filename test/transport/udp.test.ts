@@ -65,3 +65,56 @@ test('binding a port in use rejects', async (t) => {
   await t.throwsAsync(UdpTransport.bind({ host: '127.0.0.1', port: a.address().port }));
   await a.close();
 });
+
+/** Collects `n` datagrams on `client` (or what arrived within 2 s). */
+function collect(client: dgram.Socket, n: number): Promise<string[]> {
+  const got: string[] = [];
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(got), 2000);
+    client.on('message', (m) => {
+      got.push(m.toString());
+      if (got.length === n) {
+        clearTimeout(timer);
+        resolve(got);
+      }
+    });
+  });
+}
+
+test('datagrams sent in one turn go out in order, past the early flush at 64 queued', async (t) => {
+  const tr = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+  const peer = { address: '127.0.0.1', port: client.address().port };
+  const arrived = collect(client, 150);
+  for (let i = 0; i < 150; i++) tr.send(Buffer.from(String(i)), peer);
+  t.deepEqual(await arrived, Array.from({ length: 150 }, (_, i) => String(i)));
+  client.close();
+  await tr.close();
+});
+
+test('what is sent just before close() still goes out', async (t) => {
+  const tr = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+  const peer = { address: '127.0.0.1', port: client.address().port };
+  const arrived = collect(client, 3);
+  tr.send(Buffer.from('a'), peer);
+  tr.send(Buffer.from('b'), peer);
+  tr.send(Buffer.from('c'), peer);
+  await tr.close();
+  t.deepEqual(await arrived, ['a', 'b', 'c']);
+  client.close();
+});
+
+test('a datagram to an unusable port does not stop those queued behind it', async (t) => {
+  const tr = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+  const arrived = collect(client, 1);
+  tr.send(Buffer.from('lost'), { address: '127.0.0.1', port: 70000 });
+  tr.send(Buffer.from('kept'), { address: '127.0.0.1', port: client.address().port });
+  t.deepEqual(await arrived, ['kept']);
+  client.close();
+  await tr.close();
+});
