@@ -179,15 +179,14 @@ export class CoapEndpoint {
       return;
     }
     const confirmable = msg.type === CON;
-    const dkey = `${pk}#${msg.mid}`;
     const now = this.#clock.now();
-    const seen = this.#dedup.get(dkey, confirmable, now);
+    const seen = this.#dedup.get(pk, msg.mid, confirmable, now);
     if (seen !== undefined) {
       this.#stats.duplicates++;
       if (confirmable && seen.reply !== undefined) this.#ml.sendRaw(Buffer.from(seen.reply, 'latin1'), d.peer);
       return;
     }
-    const entry = this.#dedup.add(dkey, confirmable, now);
+    const entry = this.#dedup.add(pk, msg.mid, confirmable, now);
     if (cls === 0) return this.#responder.handle(d, pk, msg, entry);
     this.#response(d, pk, msg, now, entry);
   }
