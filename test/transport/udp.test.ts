@@ -66,6 +66,14 @@ test('binding a port in use rejects', async (t) => {
   await a.close();
 });
 
+/** A transport and a plain client socket on loopback, with the client as the transport's peer. */
+async function transportAndClient(): Promise<{ tr: UdpTransport; client: dgram.Socket; peer: { address: string; port: number } }> {
+  const tr = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
+  const client = dgram.createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+  return { tr, client, peer: { address: '127.0.0.1', port: client.address().port } };
+}
+
 /** Collects `n` datagrams on `client` (or what arrived within 2 s). */
 function collect(client: dgram.Socket, n: number): Promise<string[]> {
   const got: string[] = [];
@@ -82,10 +90,7 @@ function collect(client: dgram.Socket, n: number): Promise<string[]> {
 }
 
 test('datagrams sent in one turn go out in order, past the early flush at 64 queued', async (t) => {
-  const tr = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
-  const client = dgram.createSocket('udp4');
-  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
-  const peer = { address: '127.0.0.1', port: client.address().port };
+  const { tr, client, peer } = await transportAndClient();
   const arrived = collect(client, 150);
   for (let i = 0; i < 150; i++) tr.send(Buffer.from(String(i)), peer);
   t.deepEqual(await arrived, Array.from({ length: 150 }, (_, i) => String(i)));
@@ -94,10 +99,7 @@ test('datagrams sent in one turn go out in order, past the early flush at 64 que
 });
 
 test('what is sent just before close() still goes out', async (t) => {
-  const tr = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
-  const client = dgram.createSocket('udp4');
-  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
-  const peer = { address: '127.0.0.1', port: client.address().port };
+  const { tr, client, peer } = await transportAndClient();
   const arrived = collect(client, 3);
   tr.send(Buffer.from('a'), peer);
   tr.send(Buffer.from('b'), peer);
@@ -108,12 +110,10 @@ test('what is sent just before close() still goes out', async (t) => {
 });
 
 test('a datagram to an unusable port does not stop those queued behind it', async (t) => {
-  const tr = await UdpTransport.bind({ host: '127.0.0.1', port: 0 });
-  const client = dgram.createSocket('udp4');
-  await new Promise<void>((r) => client.bind(0, '127.0.0.1', () => r()));
+  const { tr, client, peer } = await transportAndClient();
   const arrived = collect(client, 1);
   tr.send(Buffer.from('lost'), { address: '127.0.0.1', port: 70000 });
-  tr.send(Buffer.from('kept'), { address: '127.0.0.1', port: client.address().port });
+  tr.send(Buffer.from('kept'), peer);
   t.deepEqual(await arrived, ['kept']);
   client.close();
   await tr.close();
