@@ -114,3 +114,65 @@ test('observations taken up from the store reach the CoAP layer on their first n
   t.false(service.acceptOrphan(from('1a1b', 40000, '4', 2)), 'a cancelled observation is not ours any more');
   t.is(attached.length, 2);
 });
+
+/** A service with one observation of /3303/0/5700 on device "dev"; `notify` delivers its notifications. */
+async function observedDevice(objectStore: MemoryObjectStore, events: EventBus): Promise<{ notify: NotificationHandler }> {
+  const registrations = new MemoryRegistrationStore();
+  await registrations.add(registration({ endpoint: 'dev', lwm2mVersion: '1.1' }));
+  let notify: NotificationHandler | undefined;
+  const port: DevicePort = {
+    request: () => Promise.reject(new Error('not used')),
+    async observe(_peer, _req, onNotification) {
+      notify = onNotification;
+      return { response: text('21.5', 1), token: Buffer.from('0a0b', 'hex'), cancel: async () => undefined };
+    },
+    attachObservation: () => undefined,
+    detachObservation: () => false,
+    cancelObservation: async () => undefined,
+  };
+  const service = new ObservationService({ port, registrations, observations: new MemoryObservationStore(), models, events, objectStore });
+  const result = await service.observe(registrations.getByEndpoint('dev')!, { op: 'observe', path: '/3303/0/5700' });
+  if (!result.ok || notify === undefined) throw new Error('observe failed');
+  return { notify };
+}
+
+test('a notification the object store refuses is not emitted, and the next one is stored and emitted', async (t) => {
+  class FailingOnce extends MemoryObjectStore {
+    failNext = false;
+    override put(values: Parameters<MemoryObjectStore['put']>[0]): Promise<void> {
+      if (this.failNext) {
+        this.failNext = false;
+        return Promise.reject(new Error('disk full'));
+      }
+      return super.put(values);
+    }
+  }
+  const objectStore = new FailingOnce();
+  const events = new EventBus();
+  const seen: number[] = [];
+  events.on('notification', (e) => void seen.push(e.sequence ?? -1));
+  const { notify } = await observedDevice(objectStore, events);
+  objectStore.failNext = true;
+  notify(text('22.5', 2));
+  notify(text('23.5', 3));
+  await new Promise((r) => setTimeout(r, 5));
+  t.deepEqual(seen, [1, 3]);
+  t.deepEqual((await objectStore.latest('dev', '/3303/0/5700')).map((v) => v.value), [{ type: 'float', value: 23.5 }]);
+});
+
+test('a notification listener that throws does not stop the notifications after it', async (t) => {
+  const objectStore = new MemoryObjectStore();
+  const events = new EventBus();
+  const seen: number[] = [];
+  events.on('notification', (e) => {
+    seen.push(e.sequence ?? -1);
+    if (e.sequence === 2) throw new Error('listener bug');
+  });
+  const { notify } = await observedDevice(objectStore, events);
+  // With the store (values written first, then emitted) and an unhandled rejection would fail this test file.
+  notify(text('22.5', 2));
+  notify(text('23.5', 3));
+  await new Promise((r) => setTimeout(r, 5));
+  t.deepEqual(seen, [1, 2, 3]);
+  t.deepEqual((await objectStore.history('dev', '/3303/0/5700')).map((v) => (v.value as { value: number }).value), [23.5, 22.5, 21.5]);
+});

@@ -9,7 +9,7 @@ import type { ObjectStore, ObservationRecord, ObservationStore, Registration, Re
 import { codecContext } from '../management/codec-context.js';
 import { storeValues } from '../management/device-manager.js';
 import type { DevicePort } from '../management/device-port.js';
-import type { Operation, OperationResult } from '../management/operation.js';
+import type { Operation, OperationResult, PathValue } from '../management/operation.js';
 import { buildRequest, decodeResponse, interpretResponse, toPathValue, type BuiltRequest } from '../management/request-builder.js';
 import { failWith, failure } from '../management/results.js';
 
@@ -245,27 +245,56 @@ export class ObservationService {
     return reg ? Object.assign({}, this.#requestFor(rec, reg), { observe: 1 }) : undefined;
   }
 
-  async #handle(rec: ObservationRecord, res: IncomingResponse): Promise<void> {
+  /**
+   * One notification: decoded, stored, then emitted. Not an async function: this runs for every
+   * notification, and the async frame suspended across the store's commit was its largest
+   * allocation (about 0.85 KB per notification, sampling heap profile).
+   */
+  #handle(rec: ObservationRecord, res: IncomingResponse): Promise<void> | undefined {
     this.#o.onDeviceSeen?.(rec.endpoint);
-    if (!res.code.startsWith('2.')) {
-      // RFC 7641 §3.2: an error response ends the observation.
-      this.#unfile(rec);
-      await this.#o.observations.remove(rec.token);
-      this.#o.events.emit('observation-ended', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, reason: `device answered ${res.code}` });
-      return;
-    }
+    if (!res.code.startsWith('2.')) return this.#ended(rec, res.code);
     const reg = this.#o.registrations.getByEndpoint(rec.endpoint);
-    if (!reg) return;
+    if (!reg) return undefined;
     const now = this.#clock.now();
+    let values: PathValue[];
     try {
-      const values = decodeResponse(res, this.#decoding(rec), codecContext(reg, this.#o.models, now)).map(toPathValue);
-      if (this.#o.objectStore) await storeValues(this.#o.objectStore, rec.endpoint, values, 'notify', now);
-      const event: ServerEventMap['notification'] = { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, values };
-      if (res.observe !== undefined) event.sequence = res.observe;
+      values = decodeResponse(res, this.#decoding(rec), codecContext(reg, this.#o.models, now)).map(toPathValue);
+    } catch (e) {
+      this.#undecodable(rec, e);
+      return undefined;
+    }
+    const event: ServerEventMap['notification'] = { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, values };
+    if (res.observe !== undefined) event.sequence = res.observe;
+    const store = this.#o.objectStore;
+    if (!store) {
+      this.#emitNotification(event);
+      return undefined;
+    }
+    // ObjectStore.put reports its errors by rejecting, never by throwing.
+    return storeValues(store, rec.endpoint, values, 'notify', now).then(
+      () => this.#emitNotification(event),
+      (e: unknown) => this.#log.warn({ endpoint: rec.endpoint, paths: rec.paths, err: (e as Error).message }, 'notification not stored'),
+    );
+  }
+
+  /** A listener that throws is logged: the promise of #handle is never awaited, so it must not reject. */
+  #emitNotification(event: ServerEventMap['notification']): void {
+    try {
       this.#o.events.emit('notification', event);
     } catch (e) {
-      this.#log.warn({ endpoint: rec.endpoint, paths: rec.paths, err: (e as Error).message }, 'undecodable notification dropped');
+      this.#log.warn({ endpoint: event.endpoint, err: (e as Error).message }, 'a notification listener threw');
     }
+  }
+
+  /** RFC 7641 §3.2: an error response ends the observation. */
+  async #ended(rec: ObservationRecord, code: string): Promise<void> {
+    this.#unfile(rec);
+    await this.#o.observations.remove(rec.token);
+    this.#o.events.emit('observation-ended', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, reason: `device answered ${code}` });
+  }
+
+  #undecodable(rec: ObservationRecord, e: unknown): void {
+    this.#log.warn({ endpoint: rec.endpoint, paths: rec.paths, err: (e as Error).message }, 'undecodable notification dropped');
   }
 
   /** What decoding a notification of `rec` needs, worked out once per observation. */
