@@ -8,7 +8,7 @@ import { encodeEntry, mergeRing, pathKeyOf, readEntries, ringKey, ringRange, typ
 import { DeviceState, DeviceStates } from './object-store-state.js';
 import { endpointsWithExpired, expireEndpoint } from './object-store-trim.js';
 import { latestAcross } from './object-store-query.js';
-import { checkValues, isStoredValue, resolveRetention } from './object-store-values.js';
+import { checkValues, isStoredValue, resolveRetention, storedValueJson } from './object-store-values.js';
 import { HIGH, SEP, keyPart, pathKey, subtreeRange } from './store-keys.js';
 import type { HistoryQuery, ObjectStore, RetentionPolicy, StoredValue } from './types.js';
 
@@ -219,7 +219,7 @@ export class LevelObjectStore implements ObjectStore {
       if (slot < 0) slot = device.add(this.#intern(pk));
       const base = keyPart(v.endpoint) + SEP + pk;
       // Encoded once for both puts.
-      const json = JSON.stringify(v);
+      const json = storedValueJson(v);
       if (v.time >= device.latestTime(slot)) {
         device.setLatestTime(slot, v.time);
         ops.push({ type: 'put', sublevel: this.#latest, key: base, value: json, valueEncoding: 'utf8' });
@@ -252,7 +252,7 @@ export class LevelObjectStore implements ObjectStore {
   async #merge(device: DeviceState, base: string, pk: string, values: StoredValue[], ops: BatchOp[]): Promise<void> {
     let slot = device.slot(pk);
     if (slot < 0) slot = device.add(this.#intern(pk));
-    const added = values.map((v) => ({ time: v.time, json: JSON.stringify(v) }));
+    const added = values.map((v) => ({ time: v.time, json: storedValueJson(v) }));
     values.forEach((v, i) => {
       if (v.time < device.latestTime(slot)) return;
       device.setLatestTime(slot, v.time);
