@@ -2,9 +2,10 @@ import { badPayload } from '../errors.js';
 import { decodeCbor, isBytes, ownBytes } from './cbor-wire.js';
 import { CborWriter } from './cbor-writer.js';
 import { limitsOf } from './limits.js';
+import { readPlainSenmlCbor } from './senml-cbor-plain.js';
 import { senmlCodec } from './senml-codec.js';
 import type { SenmlRecord } from './senml-records.js';
-import { ContentFormat, type CodecContext, type CompositeCodec } from './types.js';
+import { ContentFormat, type CodecContext, type CompositeCodec, type DecodeLimits } from './types.js';
 import { decodeBase64 } from './values.js';
 
 /**
@@ -90,6 +91,11 @@ function toRecord(raw: unknown, i: number): SenmlRecord {
 
 function parseRecords(payload: Uint8Array, ctx: CodecContext): SenmlRecord[] {
   const limits = limitsOf(ctx);
+  return readPlainSenmlCbor(payload, limits) ?? readSenmlCbor(payload, limits);
+}
+
+/** Any SenML CBOR pack, through the scanner and cbor-x (senml-cbor-plain.ts reads the common ones faster). */
+export function readSenmlCbor(payload: Uint8Array, limits: DecodeLimits): SenmlRecord[] {
   const doc = decodeCbor(payload, limits, { allowIndefinite: true });
   if (!Array.isArray(doc)) throw badPayload('SenML CBOR: payload is not an array of records');
   return doc.map((r, i) => toRecord(r, i));

@@ -15,6 +15,8 @@ test('registrations survive kill -9; those that expired while down are purged at
   const dir = await mkdtemp(path.join(tmpdir(), 'lwm2m-restart-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   let server = await spawnServer(dir);
+  // Whichever server runs when the test ends is stopped, also when an assertion fails early.
+  t.teardown(() => server.stop());
   const base = `coap://127.0.0.1:${server.coapPort}`;
   for (const [ep, lt] of [['long-lived', 3600], ['short-lived', 1]] as const) {
     const r = await run('coap-client-notls', ['-m', 'post', '-t', '40', '-e', '</3/0>', '-B', '5', `${base}/rd?ep=${ep}&lt=${lt}`]);
@@ -29,9 +31,6 @@ test('registrations survive kill -9; those that expired while down are purged at
   await sleep(3500);
 
   server = await spawnServer(dir);
-  t.teardown(async () => {
-    await server.stop();
-  });
   res = await cli(['devices', '--json'], { LWM2M_URL: server.httpUrl, LWM2M_DATA: dir });
   t.is(res.code, 0, res.stderr);
   const after = JSON.parse(res.stdout) as DeviceJson[];
