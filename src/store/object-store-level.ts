@@ -8,7 +8,7 @@ import { encodeEntry, mergeRing, pathKeyOf, readEntries, ringKey, ringRange, typ
 import { DeviceState, DeviceStates } from './object-store-state.js';
 import { endpointsWithExpired, expireEndpoint } from './object-store-trim.js';
 import { latestAcross } from './object-store-query.js';
-import { checkValues, isStoredValue, resolveRetention, storedValueJson } from './object-store-values.js';
+import { checkValues, isStoredRecord, resolveRetention, storedRecordJson, toStoredValue } from './object-store-values.js';
 import { HIGH, SEP, keyPart, pathKey, subtreeRange } from './store-keys.js';
 import type { HistoryQuery, ObjectStore, RetentionPolicy, StoredValue } from './types.js';
 
@@ -21,8 +21,8 @@ export interface LevelObjectStoreOptions {
 
 /*
  * Key layout (parts joined by U+0000, numeric path segments padded to 5 digits, store-keys.ts):
- *   obj-latest:  <endpoint> <path>         -> StoredValue
- *   obj-ring:    <endpoint> <path> <slot>  -> {"s": seq, "t": time, "v": StoredValue}
+ *   obj-latest:  <endpoint> <path>         -> StoredValue without endpoint and path (the key holds them)
+ *   obj-ring:    <endpoint> <path> <slot>  -> {"s": seq, "t": time, "v": the same}
  *   obj-meta:    ring                      -> the ring size (maxEntries) the rings were written with
  * History is a ring of maxEntries slots per path (object-store-ring.ts): a write overwrites the
  * oldest entry, so the count bound costs no scan and no delete. latest(ep, prefix) is one range
@@ -84,8 +84,9 @@ export class LevelObjectStore implements ObjectStore {
   }
 
   async latest(endpoint: string, pathPrefix?: string): Promise<StoredValue[]> {
-    const range = subtreeRange(keyPart(endpoint) + SEP, pathKey(pathPrefix ?? '/'));
-    return (await readRange(this.#latest, range, isStoredValue, this.#logger, 'obj-latest')).map((e) => e.value);
+    const epKey = keyPart(endpoint);
+    const range = subtreeRange(epKey + SEP, pathKey(pathPrefix ?? '/'));
+    return (await readRange(this.#latest, range, isStoredRecord, this.#logger, 'obj-latest')).map((e) => toStoredValue(e.value, endpoint, e.key.slice(epKey.length + 1)));
   }
 
   async history(endpoint: string, path: string, query: HistoryQuery = {}): Promise<StoredValue[]> {
@@ -93,15 +94,16 @@ export class LevelObjectStore implements ObjectStore {
     const until = query.until ?? Number.MAX_SAFE_INTEGER;
     const limit = query.limit ?? Infinity;
     if (limit <= 0 || since > until) return [];
-    const entries = await readEntries(this.#ring, ringRange(keyPart(endpoint) + SEP + pathKey(path)), this.#logger);
+    const pk = pathKey(path);
+    const entries = await readEntries(this.#ring, ringRange(keyPart(endpoint) + SEP + pk), this.#logger);
     // Newest first; equal times in arrival order (sequence number).
     const hits = entries.map((e) => e.entry).filter((e) => e.time >= since && e.time <= until);
     hits.sort((a, b) => b.time - a.time || b.seq - a.seq);
     const out: StoredValue[] = [];
     for (const e of hits) {
       if (out.length >= limit) break;
-      const v = parseStored(e.json, isStoredValue, this.#logger, 'obj-ring');
-      if (v) out.push(v);
+      const v = parseStored(e.json, isStoredRecord, this.#logger, 'obj-ring');
+      if (v) out.push(toStoredValue(v, endpoint, pk));
     }
     return out;
   }
@@ -219,7 +221,7 @@ export class LevelObjectStore implements ObjectStore {
       if (slot < 0) slot = device.add(this.#intern(pk));
       const base = keyPart(v.endpoint) + SEP + pk;
       // Encoded once for both puts.
-      const json = storedValueJson(v);
+      const json = storedRecordJson(v, pk);
       if (v.time >= device.latestTime(slot)) {
         device.setLatestTime(slot, v.time);
         ops.push({ type: 'put', sublevel: this.#latest, key: base, value: json, valueEncoding: 'utf8' });
@@ -252,7 +254,7 @@ export class LevelObjectStore implements ObjectStore {
   async #merge(device: DeviceState, base: string, pk: string, values: StoredValue[], ops: BatchOp[]): Promise<void> {
     let slot = device.slot(pk);
     if (slot < 0) slot = device.add(this.#intern(pk));
-    const added = values.map((v) => ({ time: v.time, json: storedValueJson(v) }));
+    const added = values.map((v) => ({ time: v.time, json: storedRecordJson(v, pk) }));
     values.forEach((v, i) => {
       if (v.time < device.latestTime(slot)) return;
       device.setLatestTime(slot, v.time);
@@ -282,7 +284,7 @@ export class LevelObjectStore implements ObjectStore {
       await this.#writer.flush();
       const device = new DeviceState();
       const range = { gte: epKey + SEP, lt: epKey + SEP + HIGH };
-      for (const { key, value } of await readRange(this.#latest, range, isStoredValue, this.#logger, 'obj-latest')) {
+      for (const { key, value } of await readRange(this.#latest, range, isStoredRecord, this.#logger, 'obj-latest')) {
         device.add(this.#intern(key.slice(epKey.length + 1)), value.time);
       }
       const rings = new Map<string, RingEntry[]>();

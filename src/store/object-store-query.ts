@@ -1,8 +1,8 @@
 import type { Logger } from '../log.js';
 import type { Sublevel } from './level-db.js';
 import { parseStored } from './level-json.js';
-import { compilePattern, cursorKey, isStoredValue } from './object-store-values.js';
-import { HIGH, SEP, keyPart } from './store-keys.js';
+import { compilePattern, cursorKey, isStoredRecord, toStoredValue } from './object-store-values.js';
+import { HIGH, SEP, keyPart, unKeyPart } from './store-keys.js';
 import type { StoredValue } from './types.js';
 
 /**
@@ -27,9 +27,13 @@ export async function latestAcross(latest: Sublevel, pathPattern: string, option
   if (hits.length === 0) return [];
   const raws = await latest.getMany(hits, { valueEncoding: 'utf8' });
   const out: StoredValue[] = [];
-  for (const raw of raws) {
-    const v = raw === undefined ? undefined : parseStored(raw, isStoredValue, logger, 'obj-latest');
-    if (v) out.push(v);
-  }
+  raws.forEach((raw, i) => {
+    const v = raw === undefined ? undefined : parseStored(raw, isStoredRecord, logger, 'obj-latest');
+    if (v === undefined) return;
+    // An endpoint's key part holds no separator (keyPart escapes it): the first one ends it.
+    const key = hits[i]!;
+    const sep = key.indexOf(SEP);
+    out.push(toStoredValue(v, unKeyPart(key.slice(0, sep)), key.slice(sep + 1)));
+  });
   return out;
 }

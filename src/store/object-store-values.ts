@@ -1,7 +1,8 @@
 import { Lwm2mError } from '../errors.js';
 import { InternTable } from '../intern-table.js';
 import { isRecord } from './level-json.js';
-import { SEP, keyPart, pathKey } from './store-keys.js';
+import { SEP, keyPart, pathKey, pathOfKey } from './store-keys.js';
+import type { JsonValue } from '../content/value-json.js';
 import type { RetentionPolicy, StoredValue } from './types.js';
 
 /** Default history bound: 100 entries and 7 days per (endpoint, path). */
@@ -31,6 +32,12 @@ function numberJson(n: number): string {
   return Number.isFinite(n) ? String(n) : 'null';
 }
 
+function valueJson(val: JsonValue): string {
+  return (val.type === 'float' || val.type === 'integer' || val.type === 'unsigned') && typeof val.value === 'number' && Number.isFinite(val.value)
+    ? '{"type":"' + val.type + '","value":' + String(val.value) + '}'
+    : JSON.stringify(val);
+}
+
 /**
  * The JSON text of a stored value, as `JSON.stringify` writes it for a value built with the
  * StoredValue fields in their declared order (the store's readers take any order). Built from
@@ -39,20 +46,54 @@ function numberJson(n: number): string {
  * micro benchmark runs).
  */
 export function storedValueJson(v: StoredValue): string {
-  const val = v.value;
-  const value =
-    (val.type === 'float' || val.type === 'integer' || val.type === 'unsigned') && typeof val.value === 'number' && Number.isFinite(val.value)
-      ? '{"type":"' + val.type + '","value":' + String(val.value) + '}'
-      : JSON.stringify(val);
   return (
     '{"endpoint":' + STRING_JSON.get(v.endpoint, () => JSON.stringify(v.endpoint)) +
     ',"path":' + STRING_JSON.get(v.path, () => JSON.stringify(v.path)) +
-    ',"value":' + value +
+    ',"value":' + valueJson(v.value) +
     ',"time":' + numberJson(v.time) +
     ',"receivedAt":' + numberJson(v.receivedAt) +
     ',"source":' + STRING_JSON.get(v.source, () => JSON.stringify(v.source)) +
     '}'
   );
+}
+
+/**
+ * The JSON text the LevelDB store keeps for a value: without its endpoint and path, which the
+ * entry's key holds (a third less to write per value: every value the server learns is written
+ * twice, as the latest and into the history), or whole when the key would not give them back
+ * exactly (a path written unusually, e.g. "/3/0/" or "/3/00/1"). Readers take both forms, and
+ * values stored whole by earlier versions (toStoredValue).
+ */
+export function storedRecordJson(v: StoredValue, pk: string): string {
+  if (pathOfKey(pk) !== v.path) return storedValueJson(v);
+  return (
+    '{"value":' + valueJson(v.value) +
+    ',"time":' + numberJson(v.time) +
+    ',"receivedAt":' + numberJson(v.receivedAt) +
+    ',"source":' + STRING_JSON.get(v.source, () => JSON.stringify(v.source)) +
+    '}'
+  );
+}
+
+/** A value as stored by the LevelDB store: a whole StoredValue, or one without endpoint and path. */
+export type StoredRecord = Omit<StoredValue, 'endpoint' | 'path'> & { endpoint?: string; path?: string };
+
+export function isStoredRecord(v: unknown): v is StoredRecord {
+  return (
+    isRecord(v) &&
+    (v.endpoint === undefined || typeof v.endpoint === 'string') &&
+    (v.path === undefined || typeof v.path === 'string') &&
+    isRecord(v.value) &&
+    typeof v.value.type === 'string' &&
+    typeof v.time === 'number' &&
+    typeof v.receivedAt === 'number' &&
+    typeof v.source === 'string'
+  );
+}
+
+/** The StoredValue of a stored record, endpoint and path from its key unless it holds them. */
+export function toStoredValue(r: StoredRecord, endpoint: string, pk: string): StoredValue {
+  return { endpoint: r.endpoint ?? endpoint, path: r.path ?? pathOfKey(pk), value: r.value, time: r.time, receivedAt: r.receivedAt, source: r.source };
 }
 
 export function isStoredValue(v: unknown): v is StoredValue {

@@ -15,6 +15,12 @@ export function keyPart(s: string): string {
   return s.replace(/[\x00\x01]/g, (c) => (c === '\x00' ? '\x01\x01' : '\x01\x02'));
 }
 
+/** The string a key part was made from (the inverse of keyPart). */
+export function unKeyPart(part: string): string {
+  if (!part.includes('\x01')) return part;
+  return part.replace(/\x01[\x01\x02]/g, (e) => (e === '\x01\x01' ? '\x00' : '\x01'));
+}
+
 export function joinKey(...parts: string[]): string {
   return parts.join(SEP);
 }
@@ -58,6 +64,21 @@ function pathKeyUncached(path: string): string {
   const segments = path.split('/').filter((s) => s.length > 0);
   return keyPart(segments.map((s) => (/^\d{1,5}$/.test(s) ? padNumber(Number(s), 5) : s)).join('/'));
 }
+
+/**
+ * The path a path key stands for, numeric segments without their padding ("00003/00000/00010"
+ * -> "/3/0/10"). That is the path itself for the paths LwM2M devices report; for one written
+ * otherwise ("/3/0/", "/3/00/1") it is not, so callers compare before relying on it.
+ */
+export function pathOfKey(pk: string): string {
+  const known = PATHS_OF_KEYS.get(pk);
+  if (known !== undefined) return known;
+  const path = '/' + unKeyPart(pk).split('/').map((s) => (/^\d{5}$/.test(s) ? String(Number(s)) : s)).join('/');
+  if (PATHS_OF_KEYS.size < MAX_PATH_KEYS) PATHS_OF_KEYS.set(pk, path);
+  return path;
+}
+
+const PATHS_OF_KEYS = new Map<string, string>();
 
 /**
  * Range bounds covering `prefixKey` itself and everything below it in the path tree

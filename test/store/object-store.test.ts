@@ -204,3 +204,59 @@ test('level: a late value in a ring that is not full, then expired, leaves the r
   t.deepEqual(floats(await again.store.history('ep-1', '/3303/0/5700')), [4500, 4000, 3500, 3000, 2500]);
   await again.dispose();
 });
+
+test('level: a value is stored without its endpoint and path, which come back from the key exactly, odd paths and endpoints too', async (t) => {
+  const s = await levelStore({});
+  const odd = 'ep \u0000 with \u0001 separators';
+  const values = [
+    value({ v: 1 }),
+    value({ endpoint: odd, v: 2 }),
+    // Paths whose key would not give them back as written are stored whole.
+    value({ path: '/3/0/', v: 3 }),
+    value({ path: '/31024/10/00007', v: 4 }),
+    // A segment past 5 digits is kept as written in the key: it comes back.
+    value({ path: '/3/0/123456', v: 5 }),
+  ];
+  await s.store.put(values);
+  await s.store.close();
+  const raw = async (name: string) => (await sublevel(s.db, name).iterator({ valueEncoding: 'utf8' }).all()).map(([, v]) => v as string);
+  const latestTexts = await raw('obj-latest');
+  t.is(latestTexts.length, 5);
+  t.is(latestTexts.filter((v) => !v.includes('"endpoint"')).length, 3, latestTexts.join('\n'));
+  t.true(latestTexts.filter((v) => !v.includes('"endpoint"')).every((v) => v.startsWith('{"value":{"type":"float"')));
+  t.true((await raw('obj-ring')).every((v) => v.includes('"v":{"value"') === !v.includes('"endpoint"')));
+  await s.db.close();
+
+  const again = await levelStore({}, s.dir);
+  t.deepEqual(floats(await again.store.latest('ep-1')), [3, 5, 1, 4], 'in path order');
+  for (const v of values) {
+    // (latest of "/3/0/" is the subtree of /3/0: /3/0/123456 too.)
+    t.deepEqual((await again.store.latest(v.endpoint, v.path)).filter((x) => x.path === v.path), [v], `latest ${v.endpoint} ${v.path}`);
+    t.deepEqual(await again.store.history(v.endpoint, v.path), [v], `history ${v.endpoint} ${v.path}`);
+  }
+  t.deepEqual(await again.store.latestAcross('/3303/0/5700'), [values[1], values[0]]);
+  await again.dispose();
+});
+
+test('level: values stored whole by earlier versions read back unchanged', async (t) => {
+  const s = await levelStore({});
+  const v = value({ v: 7, time: T0 + 7 });
+  await s.store.put([v]);
+  await s.store.close();
+  // Rewrite both entries as earlier versions wrote them: the whole StoredValue.
+  const latest = sublevel(s.db, 'obj-latest');
+  const ring = sublevel(s.db, 'obj-ring');
+  const [latestKey] = await latest.keys().all();
+  const [ringKey] = await ring.keys().all();
+  await latest.put(latestKey!, JSON.stringify(v), { valueEncoding: 'utf8' });
+  await ring.put(ringKey!, `{"s":0,"t":${v.time},"v":${JSON.stringify(v)}}`, { valueEncoding: 'utf8' });
+  await s.db.close();
+
+  const again = await levelStore({}, s.dir);
+  t.deepEqual(await again.store.latest('ep-1'), [v]);
+  t.deepEqual(await again.store.history('ep-1', '/3303/0/5700'), [v]);
+  t.deepEqual(await again.store.latestAcross('/3303/*/5700'), [v]);
+  await again.store.put([value({ v: 8, time: T0 + 8 })]);
+  t.deepEqual(floats(await again.store.history('ep-1', '/3303/0/5700')), [8, 7]);
+  await again.dispose();
+});
