@@ -24,28 +24,38 @@ class SlowObservations extends MemoryObservationStore {
   }
 }
 
-test('a notification handled while the observation is still being stored stays the latest value, at the same millisecond too', async (t) => {
-  const clock = new ManualClock(1_700_000_000_000);
+/** Device "dev" registered, and a port whose Observe is answered 21.5 (sequence 1); `notify` delivers the device's next notifications. */
+async function deviceAndPort(): Promise<{ registrations: MemoryRegistrationStore; port: DevicePort; notify: NotificationHandler }> {
   const registrations = new MemoryRegistrationStore();
   await registrations.add(registration({ endpoint: 'dev', lwm2mVersion: '1.1' }));
-  let notify: NotificationHandler | undefined;
+  let handler: NotificationHandler | undefined;
   const port: DevicePort = {
     request: () => Promise.reject(new Error('not used')),
     async observe(_peer, _req, onNotification) {
-      notify = onNotification;
+      handler = onNotification;
       return { response: text('21.5', 1), token: Buffer.from('0a0b', 'hex'), cancel: async () => undefined };
     },
     attachObservation: () => undefined,
     detachObservation: () => false,
     cancelObservation: async () => undefined,
   };
+  const notify: NotificationHandler = (res) => {
+    if (handler === undefined) throw new Error('not observed yet');
+    handler(res);
+  };
+  return { registrations, port, notify };
+}
+
+test('a notification handled while the observation is still being stored stays the latest value, at the same millisecond too', async (t) => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const { registrations, port, notify } = await deviceAndPort();
   const observations = new SlowObservations();
   const objectStore = new MemoryObjectStore();
   const service = new ObservationService({ port, registrations, observations, models, events: new EventBus(), objectStore, clock });
   const observed = service.observe(registrations.getByEndpoint('dev')!, { op: 'observe', path: '/3303/0/5700' });
   await new Promise((r) => setTimeout(r, 5));
   // The device's next notification arrives while the record is written (the clock has not moved).
-  notify!(text('22.5', 2));
+  notify(text('22.5', 2));
   await new Promise((r) => setTimeout(r, 5));
   observations.release();
   const result = await observed;
@@ -117,22 +127,10 @@ test('observations taken up from the store reach the CoAP layer on their first n
 
 /** A service with one observation of /3303/0/5700 on device "dev"; `notify` delivers its notifications. */
 async function observedDevice(objectStore: MemoryObjectStore, events: EventBus): Promise<{ notify: NotificationHandler }> {
-  const registrations = new MemoryRegistrationStore();
-  await registrations.add(registration({ endpoint: 'dev', lwm2mVersion: '1.1' }));
-  let notify: NotificationHandler | undefined;
-  const port: DevicePort = {
-    request: () => Promise.reject(new Error('not used')),
-    async observe(_peer, _req, onNotification) {
-      notify = onNotification;
-      return { response: text('21.5', 1), token: Buffer.from('0a0b', 'hex'), cancel: async () => undefined };
-    },
-    attachObservation: () => undefined,
-    detachObservation: () => false,
-    cancelObservation: async () => undefined,
-  };
+  const { registrations, port, notify } = await deviceAndPort();
   const service = new ObservationService({ port, registrations, observations: new MemoryObservationStore(), models, events, objectStore });
   const result = await service.observe(registrations.getByEndpoint('dev')!, { op: 'observe', path: '/3303/0/5700' });
-  if (!result.ok || notify === undefined) throw new Error('observe failed');
+  if (!result.ok) throw new Error('observe failed');
   return { notify };
 }
 
