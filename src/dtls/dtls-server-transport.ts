@@ -5,6 +5,7 @@
  */
 import dgram from 'node:dgram';
 import { once } from 'node:events';
+import { TurnSender } from '../transport/turn-sender.js';
 import type { InboundDatagram, PeerAddress, Transport } from '../transport/types.js';
 import { resolveOptions, type DtlsServerOptions } from './options.js';
 import { DtlsServerEngine, type DtlsStats } from './server-engine.js';
@@ -15,29 +16,17 @@ export class DtlsServerTransport implements Transport {
   readonly #socket: dgram.Socket;
   readonly #engine: DtlsServerEngine;
   readonly #handlers: Array<(d: InboundDatagram) => void> = [];
+  /** Records go out together once per turn of the event loop, as plain CoAP's datagrams do. */
+  readonly #sender: TurnSender;
   #closed = false;
-  #closing = false;
-  /** Datagrams handed to the socket and not yet sent: close() waits for its close_notify alerts. */
-  #inFlight = 0;
-  #drained: (() => void) | undefined;
 
   private constructor(socket: dgram.Socket, options: DtlsServerOptions) {
     const o = resolveOptions(options);
     this.#socket = socket;
+    this.#sender = new TurnSender(socket, o.logger);
     this.#engine = new DtlsServerEngine(
       o,
-      (d, peer) => {
-        if (this.#closed) return;
-        // A send callback costs a tick per datagram: only close() needs to know when they left.
-        if (!this.#closing) {
-          this.#socket.send(d, peer.port, peer.address);
-          return;
-        }
-        this.#inFlight++;
-        this.#socket.send(d, peer.port, peer.address, () => {
-          if (--this.#inFlight === 0) this.#drained?.();
-        });
-      },
+      (d, peer) => this.#sender.send(d, peer),
       (d) => {
         for (const h of this.#handlers) {
           try {
@@ -99,18 +88,17 @@ export class DtlsServerTransport implements Transport {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closing = true;
-    this.#engine.shutdown(true);
     this.#closed = true;
-    if (this.#inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000);
-        this.#drained = () => {
-          clearTimeout(t);
-          resolve();
-        };
+    // The sessions' close_notify alerts are queued here; they leave before the socket closes
+    // (waiting at most 1 s for the socket to report them sent).
+    this.#engine.shutdown(true);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 1000);
+      void this.#sender.close().then(() => {
+        clearTimeout(t);
+        resolve();
       });
-    }
+    });
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 }

@@ -75,6 +75,20 @@ test('a close_notify from the server ends the client connection and is reported 
   t.true(c.closed);
 });
 
+test('closing the server transport sends every session its close_notify before the socket closes', async (t) => {
+  const s = await startServer();
+  const server = { address: '127.0.0.1', port: s.port };
+  const clients = await Promise.all(['device-1', 'device-1'].map((identity) => connectDtls({ server, identity, psk: PSK })));
+  // Bounded: an alert that never left would leave the clients waiting.
+  const closed = clients.map((c) => Promise.race([new Promise<Error | undefined>((resolve) => c.onClose(resolve)), delay(3000).then(() => new Error('no close_notify in 3 s'))]));
+  await s.server.close();
+  for (const err of await Promise.all(closed)) {
+    t.true(err instanceof DtlsClientError);
+    t.is((err as DtlsClientError).alert, 0, 'close_notify');
+  }
+  t.true(clients.every((c) => c.closed));
+});
+
 test('an unknown identity is refused with unknown_psk_identity, a wrong key with bad_record_mac: both LWM2M_ERR_UNAUTHORIZED', async (t) => {
   const s = await startServer();
   t.teardown(() => s.server.close());
