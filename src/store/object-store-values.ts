@@ -49,11 +49,7 @@ export function storedValueJson(v: StoredValue): string {
   return (
     '{"endpoint":' + STRING_JSON.get(v.endpoint, () => JSON.stringify(v.endpoint)) +
     ',"path":' + STRING_JSON.get(v.path, () => JSON.stringify(v.path)) +
-    ',"value":' + valueJson(v.value) +
-    ',"time":' + numberJson(v.time) +
-    ',"receivedAt":' + numberJson(v.receivedAt) +
-    ',"source":' + STRING_JSON.get(v.source, () => JSON.stringify(v.source)) +
-    '}'
+    ',' + recordFieldsJson(v)
   );
 }
 
@@ -65,9 +61,13 @@ export function storedValueJson(v: StoredValue): string {
  * values stored whole by earlier versions (toStoredValue).
  */
 export function storedRecordJson(v: StoredValue, pk: string): string {
-  if (pathOfKey(pk) !== v.path) return storedValueJson(v);
+  return pathOfKey(pk) === v.path ? '{' + recordFieldsJson(v) : storedValueJson(v);
+}
+
+/** The fields after endpoint and path, and the closing brace. */
+function recordFieldsJson(v: StoredValue): string {
   return (
-    '{"value":' + valueJson(v.value) +
+    '"value":' + valueJson(v.value) +
     ',"time":' + numberJson(v.time) +
     ',"receivedAt":' + numberJson(v.receivedAt) +
     ',"source":' + STRING_JSON.get(v.source, () => JSON.stringify(v.source)) +
@@ -96,17 +96,9 @@ export function toStoredValue(r: StoredRecord, endpoint: string, pk: string): St
   return { endpoint: r.endpoint ?? endpoint, path: r.path ?? pathOfKey(pk), value: r.value, time: r.time, receivedAt: r.receivedAt, source: r.source };
 }
 
+/** A whole StoredValue, as earlier versions stored every value (the former obj-hist layout). */
 export function isStoredValue(v: unknown): v is StoredValue {
-  return (
-    isRecord(v) &&
-    typeof v.endpoint === 'string' &&
-    typeof v.path === 'string' &&
-    isRecord(v.value) &&
-    typeof v.value.type === 'string' &&
-    typeof v.time === 'number' &&
-    typeof v.receivedAt === 'number' &&
-    typeof v.source === 'string'
-  );
+  return isStoredRecord(v) && typeof v.endpoint === 'string' && typeof v.path === 'string';
 }
 
 /** The sort key of (endpoint, path): endpoint order first, then path order (padded ids). */

@@ -22,7 +22,7 @@ export class TurnSender {
   #closed = false;
   readonly #flushSoon = (): void => {
     this.#scheduled = false;
-    if (!this.#closed) this.flush();
+    if (!this.#closed) this.#flush();
   };
 
   constructor(socket: dgram.Socket, log: Logger) {
@@ -34,7 +34,7 @@ export class TurnSender {
     if (this.#closed) return;
     this.#queue.push(data);
     this.#peers.push(peer);
-    if (this.#queue.length >= MAX_QUEUED) this.flush();
+    if (this.#queue.length >= MAX_QUEUED) this.#flush();
     else if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flushSoon);
@@ -42,7 +42,7 @@ export class TurnSender {
   }
 
   /** Sends what is queued; `done` is called after the last datagram (if any: returns whether). */
-  flush(done?: () => void): boolean {
+  #flush(done?: () => void): boolean {
     const q = this.#queue;
     const peers = this.#peers;
     if (q.length === 0) return false;
@@ -67,7 +67,7 @@ export class TurnSender {
   close(): Promise<void> {
     this.#closed = true;
     return new Promise((resolve) => {
-      if (!this.flush(resolve)) resolve();
+      if (!this.#flush(resolve)) resolve();
     });
   }
 }

@@ -56,7 +56,8 @@ export class UdpTransport implements Transport {
   }
 
   send(data: Buffer, peer: PeerAddress): void {
-    if (!this.#closed) this.#sender.send(data, peer);
+    // After close() the sender takes no more.
+    this.#sender.send(data, peer);
   }
 
   onDatagram(handler: (d: InboundDatagram) => void): void {

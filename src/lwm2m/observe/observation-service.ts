@@ -260,7 +260,7 @@ export class ObservationService {
     try {
       values = decodeResponse(res, this.#decoding(rec), codecContext(reg, this.#o.models, now)).map(toPathValue);
     } catch (e) {
-      this.#undecodable(rec, e);
+      this.#log.warn({ endpoint: rec.endpoint, paths: rec.paths, err: (e as Error).message }, 'undecodable notification dropped');
       return undefined;
     }
     const event: ServerEventMap['notification'] = { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, values };
@@ -291,10 +291,6 @@ export class ObservationService {
     this.#unfile(rec);
     await this.#o.observations.remove(rec.token);
     this.#o.events.emit('observation-ended', { endpoint: rec.endpoint, token: rec.token, paths: rec.paths, reason: `device answered ${code}` });
-  }
-
-  #undecodable(rec: ObservationRecord, e: unknown): void {
-    this.#log.warn({ endpoint: rec.endpoint, paths: rec.paths, err: (e as Error).message }, 'undecodable notification dropped');
   }
 
   /** What decoding a notification of `rec` needs, worked out once per observation. */
