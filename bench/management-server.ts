@@ -18,17 +18,21 @@ import { startServer } from '../src/server.js';
  *  - counts notifications once decoded and stored (the `notification` event is emitted after
  *    the object store write).
  */
-/** Bounds below the stack floor (bench/stack-floor-server.ts): ACK only, or ACK and one raw put. */
-export type NotificationBound = 'ack' | 'put';
+/**
+ * Bounds below the stack floor (bench/stack-floor-server.ts), for notifications and reads: the
+ * exchange only (raw bytes), or the exchange and one raw LevelDB put.
+ */
+export type FloorBound = 'ack' | 'put';
 
 export type ServerCommand =
-  | { type: 'reads'; endpoints: string[]; path: string; durationMs: number }
+  /** `bound` (the stack floor's process only): reads through one of its bounds. */
+  | { type: 'reads'; endpoints: string[]; path: string; durationMs: number; bound?: FloorBound }
   | { type: 'observe'; endpoints: string[]; path: string; format: number }
   /**
    * `bound` (the stack floor's process only): count the next notifications through one of the
    * bounds of bench/stack-floor-server.ts instead of the floor itself.
    */
-  | { type: 'count-start'; bound?: NotificationBound }
+  | { type: 'count-start'; bound?: FloorBound }
   | { type: 'count-get' }
   /** Bench profiling (BENCH_PROF): a CPU profile of one phase, written to `file`. */
   | { type: 'profile-start' }

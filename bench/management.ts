@@ -4,7 +4,7 @@ import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { LightDevice, RESOURCE } from './management-devices.js';
 import { ask as askChild, forkServer } from './registration-load.js';
-import type { Cpu, NotificationBound, ServerCommand, ServerReply } from './management-server.js';
+import type { Cpu, FloorBound, ServerCommand, ServerReply } from './management-server.js';
 import { list, median } from './rounds.js';
 
 /**
@@ -162,8 +162,8 @@ async function openTarget(file: string, n: number) {
     if (observed.type !== 'observed') throw new Error('unexpected answer');
     if (observed.failed > 0) throw new Error(`${observed.failed} observations failed: ${observed.firstError}`);
     if (devices.some((d) => !d.observed)) throw new Error(`only ${devices.filter((d) => d.observed).length} of ${n} devices hold an observation`);
-    const reads = async (ms: number): Promise<ReadsDone> => {
-      const r = await ask(server, { type: 'reads', endpoints, path: RESOURCE, durationMs: ms }, ms + 30_000);
+    const reads = async (ms: number, bound?: FloorBound): Promise<ReadsDone> => {
+      const r = await ask(server, bound === undefined ? { type: 'reads', endpoints, path: RESOURCE, durationMs: ms } : { type: 'reads', endpoints, path: RESOURCE, durationMs: ms, bound }, ms + 30_000);
       if (r.type !== 'reads-done') throw new Error('unexpected answer');
       return r;
     };
@@ -171,7 +171,7 @@ async function openTarget(file: string, n: number) {
      * CON notifications from every device for `ms`, counted once the server has stored them
      * (`bound`: the stack floor's process counts them through one of its bounds instead).
      */
-    const notify = async (ms: number, bound?: NotificationBound): Promise<NotifySlice> => {
+    const notify = async (ms: number, bound?: FloorBound): Promise<NotifySlice> => {
       const before = devices.map((d) => [d.sent, d.acked, d.resent, d.resets] as const);
       await ask(server, bound === undefined ? { type: 'count-start' } : { type: 'count-start', bound });
       const start = Date.now();
@@ -245,6 +245,8 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     const floorNotify: NotifySlice[] = [];
     const boundPut: NotifySlice[] = [];
     const boundAck: NotifySlice[] = [];
+    const boundReadPut: ReadsDone[] = [];
+    const boundReadAck: ReadsDone[] = [];
     for (let r = 0; r < rounds; r++) {
       ceilings.push(await echoSlice(sliceMs));
       const profile = r === 0 && profDir !== undefined;
@@ -254,6 +256,8 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
       floorNotify.push(await floor.notify(sliceMs));
       boundPut.push(await floor.notify(sliceMs, 'put'));
       boundAck.push(await floor.notify(sliceMs, 'ack'));
+      boundReadPut.push(await floor.reads(sliceMs, 'put'));
+      boundReadAck.push(await floor.reads(sliceMs, 'ack'));
     }
     ceilings.push(await echoSlice(sliceMs));
     // For reference only (no target): the echo with one socket, one round trip at a time, the
@@ -295,13 +299,20 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
       const rs = ratios(slices, notifyRate);
       add(name, total(slices, (x) => x.counted.count), total(slices, (x) => x.seconds), median(slices.map(notifyRate)), median(rs), `rounds ${list(rs)}; server CPU ${us(sumCpu(slices.map((x) => x.counted.cpu)).processMs, total(slices, (x) => x.counted.count))} µs each`);
     }
+    for (const [name, slices] of [
+      ['bound: Reads from raw bytes (a prebuilt CON GET, the answer matched by its raw token) kept with one raw LevelDB put', boundReadPut],
+      ['bound: Reads from raw bytes, nothing stored', boundReadAck],
+    ] as const) {
+      const rs = ratios(slices, readRate);
+      add(name, total(slices, (x) => x.ok), total(slices, (x) => x.ms / 1000), median(slices.map(readRate)), median(rs), `rounds ${list(rs)}; server CPU ${us(sumCpu(slices.map((x) => x.cpu)).processMs, total(slices, (x) => x.ok))} µs each`);
+    }
 
     const readFailures = total(oursReads, (x) => x.failed);
     const firstReadError = oursReads.find((x) => x.firstError)?.firstError;
     if (firstReadError) log(`first read failure: ${firstReadError}`);
     const sum = (xs: NotifySlice[], k: 'sent' | 'acked' | 'resent' | 'resets'): number => total(xs, (x) => x[k]);
     log(`\nDevice management, ${n} lightweight devices per server (load process) vs server process (LevelDB store); ${cpus().length} cores, load ${loadAtStart.toFixed(1)} at start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
-    log(`${rounds} interleaved rounds after a warm-up (2 s of reads and of notifications per server): echo ${sliceMs / 1000} s, ours (reads ${sliceMs / 1000} s, notifications ${sliceMs / 1000} s), the stack floor (same), its two notification bounds (${sliceMs / 1000} s each), then the echo again. ops/s: the median round; ratio: the median of the rounds' ratios to the mean of the echo slices around them (ceiling slices vary ${Math.min(...ceilingRatios).toFixed(2)}-${Math.max(...ceilingRatios).toFixed(2)}x of their median).`);
+    log(`${rounds} interleaved rounds after a warm-up (2 s of reads and of notifications per server): echo ${sliceMs / 1000} s, ours (reads ${sliceMs / 1000} s, notifications ${sliceMs / 1000} s), the stack floor (same), its two notification bounds and two read bounds (${sliceMs / 1000} s each), then the echo again. ops/s: the median round; ratio: the median of the rounds' ratios to the mean of the echo slices around them (ceiling slices vary ${Math.min(...ceilingRatios).toFixed(2)}-${Math.max(...ceilingRatios).toFixed(2)}x of their median).`);
     log(`registration of ${n} devices: ${ours.regSeconds.toFixed(2)} s; read failures: ${readFailures} in-server, ${viaHttp.failed} via HTTP; notifications sent ${sum(oursNotify, 'sent')}, ACKed ${sum(oursNotify, 'acked')}, re-sent ${sum(oursNotify, 'resent')}, RST ${sum(oursNotify, 'resets')}, stored ${total(oursNotify, (x) => x.counted.count)} (${total(oursNotify, (x) => x.counted.stored)} values); stack floor: notifications sent ${sum(floorNotify, 'sent')}, ACKed ${sum(floorNotify, 'acked')}, stored ${total(floorNotify, (x) => x.counted.count)}\n`);
     const perOp = (c: Cpu, ops: number): string =>
       `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;

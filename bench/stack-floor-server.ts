@@ -6,7 +6,7 @@ import path from 'node:path';
 import { decode as decodeCbor } from 'cbor-x';
 import { generate, parse, type NamedOption, type ParsedPacket } from 'coap-packet';
 import { Level } from 'level';
-import type { NotificationBound, ServerCommand, ServerReply } from './management-server.js';
+import type { FloorBound, ServerCommand, ServerReply } from './management-server.js';
 
 /**
  * The stack floor: the least a durable LwM2M server can do per request on the libraries this
@@ -172,7 +172,7 @@ function notification(p: ParsedPacket, address: string, port: number): void {
 }
 
 /** The bound in force for notifications (undefined: the floor itself). */
-let bound: NotificationBound | undefined;
+let bound: FloorBound | undefined;
 
 /** classic-level's native batch (abstract-level's implementation hooks): strings in, no encoding. */
 interface RawBatch {
@@ -181,9 +181,18 @@ interface RawBatch {
   _write(options: object): Promise<void>;
 }
 const rawPending: string[] = [];
-let rawCounts = 0;
+/** What to do once each pending put is committed (one entry per put). */
+let rawDone: (() => void)[] = [];
 let rawBatch: RawBatch | undefined;
 let rawBusy = false;
+function rawPut(key: string, value: string, done: () => void): void {
+  rawPending.push(key, value);
+  rawDone.push(done);
+  if (!rawBusy) {
+    rawBusy = true;
+    setImmediate(rawCommit);
+  }
+}
 function rawCommit(): void {
   if (rawPending.length === 0) {
     rawBusy = false;
@@ -191,20 +200,21 @@ function rawCommit(): void {
   }
   rawBatch ??= (db as unknown as { _chainedBatch(): RawBatch })._chainedBatch();
   for (let i = 0; i < rawPending.length; i += 2) rawBatch._put(rawPending[i]!, rawPending[i + 1]!);
-  const committed = rawCounts;
+  const done = rawDone;
   batches++;
   batchOps += rawPending.length / 2;
   rawPending.length = 0;
-  rawCounts = 0;
+  rawDone = [];
   void rawBatch._write({}).then(() => {
     rawBatch!._clear();
-    if (counting && committed > 0) {
-      lastAt = Date.now();
-      if (count === 0) firstAt = lastAt;
-      count += committed;
-    }
+    for (const d of done) d();
     rawCommit();
   });
+}
+function countNotification(): void {
+  if (!counting) return;
+  lastAt = Date.now();
+  if (count++ === 0) firstAt = lastAt;
 }
 const ringSlot = new Map<string, number>();
 
@@ -214,23 +224,78 @@ function boundNotification(data: Buffer, address: string, port: number): void {
   const endpoint = observations.get(data.toString('hex', 4, 4 + tkl));
   if (endpoint === undefined) return;
   socket.send(Buffer.from([0x60, 0x00, data[2]!, data[3]!]), port, address); // the empty ACK, same MID
-  if (bound === 'ack') {
-    if (!counting) return;
-    lastAt = Date.now();
-    if (count++ === 0) firstAt = lastAt;
-    return;
-  }
+  if (bound === 'ack') return countNotification();
   const slot = ((ringSlot.get(endpoint) ?? -1) + 1) % 100;
   ringSlot.set(endpoint, slot);
-  rawPending.push(`!obj-raw!${endpoint}\u0000${slot}`, Date.now() + data.toString('latin1', 4 + tkl));
-  rawCounts++;
-  if (!rawBusy) {
-    rawBusy = true;
-    setImmediate(rawCommit);
+  rawPut(`!obj-raw!${endpoint}\u0000${slot}`, Date.now() + data.toString('latin1', 4 + tkl), countNotification);
+}
+
+/** Read bounds in flight: the answer's raw 8-byte token (latin1) to what to do with the ACK. */
+const boundExchanges = new Map<string, (data: Buffer) => void>();
+
+/**
+ * Reads under a bound (see the top of the file): per device a CON GET built once, sent with a
+ * fresh MID and token (a counter) each time; the piggybacked ACK 2.05 matched by its raw token
+ * bytes; `put`: what follows the token kept with one raw LevelDB put (the device's next ring
+ * slot), the read counted when committed; `ack`: counted on arrival, nothing stored.
+ */
+function boundReads(endpoints: string[], p: string, durationMs: number, readBound: FloorBound): void {
+  const start = Date.now();
+  const cpu = mark();
+  let ok = 0;
+  let live = endpoints.length;
+  let tokens = 0;
+  let replied = false;
+  const done = (): void => {
+    if (replied) return;
+    replied = true;
+    clearTimeout(deadline);
+    boundExchanges.clear();
+    reply({ type: 'reads-done', ok, failed: 0, ms: Date.now() - start, cpu: since(cpu) });
+  };
+  // A lost datagram stalls its device's loop (no retransmission here): end a second late at most.
+  const deadline = setTimeout(done, durationMs + 1000);
+  for (const endpoint of endpoints) {
+    const d = byEndpoint.get(endpoint)!;
+    const template = generate({ code: 'GET', confirmable: true, messageId: 0, token: Buffer.alloc(8), options: p.split('/').filter((s) => s !== '').map((s) => ({ name: 'Uri-Path', value: Buffer.from(s) })) });
+    let slot = 0;
+    const next = (): void => {
+      ok++;
+      loop();
+    };
+    const answered = (data: Buffer): void => {
+      if (readBound === 'ack') return next();
+      slot = (slot + 1) % 100;
+      rawPut(`!obj-raw!${endpoint}\u0000${slot}`, Date.now() + data.toString('latin1', 12), next);
+    };
+    const loop = (): void => {
+      if (Date.now() >= start + durationMs) {
+        if (--live === 0) done();
+        return;
+      }
+      const req = Buffer.from(template);
+      // The device de-duplicates by MID: continue the floor's sequence for it.
+      const mid = ((mids.get(endpoint) ?? 0) + 1) & 0xffff;
+      mids.set(endpoint, mid);
+      req.writeUInt16BE(mid, 2);
+      req.writeUInt32BE(++tokens >>> 0, 8);
+      boundExchanges.set(req.toString('latin1', 4, 12), answered);
+      socket.send(req, d.port, d.address);
+    };
+    loop();
   }
 }
 
 socket.on('message', (data, rinfo) => {
+  // An ACK (RFC 7252 §3: version 1, type 2, TKL 8) 2.05 to a read under a bound.
+  if (boundExchanges.size > 0 && data.length >= 12 && data[0] === 0x68 && data[1] === 0x45) {
+    const key = data.toString('latin1', 4, 12);
+    const answered = boundExchanges.get(key);
+    if (answered !== undefined) {
+      boundExchanges.delete(key);
+      return answered(data);
+    }
+  }
   if (bound !== undefined && data.length >= 4 && data[0]! >> 4 === 4 && data[1] === 0x45) return boundNotification(data, rinfo.address, rinfo.port);
   let p: ParsedPacket;
   try {
@@ -305,7 +370,10 @@ function observe(endpoints: string[], p: string, format: number): void {
 }
 
 process.on('message', (m: ServerCommand | { type: 'cpu' }) => {
-  if (m.type === 'reads') reads(m.endpoints, m.path, m.durationMs);
+  if (m.type === 'reads') {
+    if (m.bound === undefined) reads(m.endpoints, m.path, m.durationMs);
+    else boundReads(m.endpoints, m.path, m.durationMs, m.bound);
+  }
   else if (m.type === 'observe') observe(m.endpoints, m.path, m.format);
   else if (m.type === 'count-start' || m.type === 'count-get') {
     if (m.type === 'count-start') {
@@ -331,4 +399,11 @@ const stop = async (): Promise<void> => {
 process.on('disconnect', () => void stop());
 process.on('SIGTERM', () => void stop());
 
-socket.bind(0, '127.0.0.1', () => reply({ type: 'ready', coapPort: socket.address().port, httpUrl: '', token: '' }));
+socket.bind(0, '127.0.0.1', () => {
+  try {
+    socket.setRecvBufferSize(4 * 1024 * 1024); // as the server's UDP transport and the echo do
+  } catch {
+    /* the kernel may cap it: the default buffer still works */
+  }
+  reply({ type: 'ready', coapPort: socket.address().port, httpUrl: '', token: '' });
+});
