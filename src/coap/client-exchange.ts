@@ -7,6 +7,9 @@ import type { Requester } from './requester.js';
 import type { Scheduled } from './scheduler.js';
 import type { IncomingResponse, OutgoingRequest } from './types.js';
 
+/** The token of an exchange not yet given one (the requester assigns it before the first send). */
+const NO_TOKEN = Buffer.alloc(0);
+
 /** A notification's first block, to continue with GETs for the rest (RFC 7959 §3.4). */
 export interface Block2Start {
   first: CoapMessage;
@@ -24,7 +27,7 @@ export class ClientExchange implements Scheduled, ConOwner {
   started = false;
   /** Key of the current token in the requester's map: `${peerKey}|${token latin1}`. */
   tokenKey = '';
-  token: Buffer = Buffer.alloc(0);
+  token: Buffer = NO_TOKEN;
   con: OutboundCon | undefined;
   /** Called when a first response with an Observe option arrives (before any Block2 follow-up). */
   onObserveAccepted: ((msg: CoapMessage) => void) | undefined;
