@@ -217,6 +217,12 @@ function countNotification(): void {
   if (count++ === 0) firstAt = lastAt;
 }
 const ringSlot = new Map<string, number>();
+/** A bound's one write: `bytes` (with the time in front) into the device's next ring slot. */
+function rawRingPut(endpoint: string, bytes: string, done: () => void): void {
+  const slot = ((ringSlot.get(endpoint) ?? -1) + 1) % 100;
+  ringSlot.set(endpoint, slot);
+  rawPut(`!obj-raw!${endpoint}\u0000${slot}`, Date.now() + bytes, done);
+}
 
 /** A CON 2.05 (RFC 7252 §3: version 1, type 0, code 0x45) under a bound: see the top of the file. */
 function boundNotification(data: Buffer, address: string, port: number): void {
@@ -225,9 +231,7 @@ function boundNotification(data: Buffer, address: string, port: number): void {
   if (endpoint === undefined) return;
   socket.send(Buffer.from([0x60, 0x00, data[2]!, data[3]!]), port, address); // the empty ACK, same MID
   if (bound === 'ack') return countNotification();
-  const slot = ((ringSlot.get(endpoint) ?? -1) + 1) % 100;
-  ringSlot.set(endpoint, slot);
-  rawPut(`!obj-raw!${endpoint}\u0000${slot}`, Date.now() + data.toString('latin1', 4 + tkl), countNotification);
+  rawRingPut(endpoint, data.toString('latin1', 4 + tkl), countNotification);
 }
 
 /** Read bounds in flight: the answer's raw 8-byte token (latin1) to what to do with the ACK. */
@@ -258,15 +262,13 @@ function boundReads(endpoints: string[], p: string, durationMs: number, readBoun
   for (const endpoint of endpoints) {
     const d = byEndpoint.get(endpoint)!;
     const template = generate({ code: 'GET', confirmable: true, messageId: 0, token: Buffer.alloc(8), options: p.split('/').filter((s) => s !== '').map((s) => ({ name: 'Uri-Path', value: Buffer.from(s) })) });
-    let slot = 0;
     const next = (): void => {
       ok++;
       loop();
     };
     const answered = (data: Buffer): void => {
       if (readBound === 'ack') return next();
-      slot = (slot + 1) % 100;
-      rawPut(`!obj-raw!${endpoint}\u0000${slot}`, Date.now() + data.toString('latin1', 12), next);
+      rawRingPut(endpoint, data.toString('latin1', 12), next);
     };
     const loop = (): void => {
       if (Date.now() >= start + durationMs) {
@@ -275,9 +277,7 @@ function boundReads(endpoints: string[], p: string, durationMs: number, readBoun
       }
       const req = Buffer.from(template);
       // The device de-duplicates by MID: continue the floor's sequence for it.
-      const mid = ((mids.get(endpoint) ?? 0) + 1) & 0xffff;
-      mids.set(endpoint, mid);
-      req.writeUInt16BE(mid, 2);
+      req.writeUInt16BE(nextMid(endpoint), 2);
       req.writeUInt32BE(++tokens >>> 0, 8);
       boundExchanges.set(req.toString('latin1', 4, 12), answered);
       socket.send(req, d.port, d.address);
@@ -315,10 +315,15 @@ socket.on('message', (data, rinfo) => {
   else if (p.code === '2.05') notification(p, rinfo.address, rinfo.port);
 });
 
-function request(endpoint: string, p: string, extra: { observe?: boolean; accept?: number }, done: (res: ParsedPacket) => void): Buffer {
-  const d = byEndpoint.get(endpoint)!;
+function nextMid(endpoint: string): number {
   const mid = ((mids.get(endpoint) ?? 0) + 1) & 0xffff;
   mids.set(endpoint, mid);
+  return mid;
+}
+
+function request(endpoint: string, p: string, extra: { observe?: boolean; accept?: number }, done: (res: ParsedPacket) => void): Buffer {
+  const d = byEndpoint.get(endpoint)!;
+  const mid = nextMid(endpoint);
   const token = randomBytes(8);
   const options: NamedOption[] = p.split('/').filter((s) => s !== '').map((s) => ({ name: 'Uri-Path', value: Buffer.from(s) }));
   if (extra.observe) options.unshift({ name: 'Observe', value: Buffer.alloc(0) });
