@@ -71,8 +71,11 @@ export interface ServerConfig {
   };
   /** Rate limits on device-initiated requests, and automatic quarantine (off by default). */
   protection: ProtectionConfig;
-  /** Live events: how many the stream keeps for `Last-Event-ID` resume. */
-  events: { bufferSize: number };
+  /**
+   * Live events: how many the stream keeps for `Last-Event-ID` resume, and how long after the
+   * last stream client left it still keeps them (ms; none are kept before the first client).
+   */
+  events: { bufferSize: number; resumeWindowMs: number };
   /** Extra folders of object definitions (DDF XML or our JSON), on top of the built-in ones. */
   objectsDirs: string[];
   logLevel: string;
@@ -94,7 +97,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   queue: { awakeWindowMs: 93_000, ttlMs: 24 * 3600 * 1000 },
   objectStore: { historyEntries: 100, historyMaxAgeMs: 7 * 24 * 3600 * 1000, retentionSweepMs: 3600 * 1000 },
   protection: resolveProtection(),
-  events: { bufferSize: 10_000 },
+  events: { bufferSize: 10_000, resumeWindowMs: 600_000 },
   objectsDirs: [],
   logLevel: 'info',
 };
@@ -165,6 +168,7 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
   positive(c.objectStore.historyMaxAgeMs, 'objectStore.historyMaxAgeMs');
   positive(c.objectStore.retentionSweepMs, 'objectStore.retentionSweepMs');
   positive(c.events.bufferSize, 'events.bufferSize');
+  if (!Number.isFinite(c.events.resumeWindowMs) || c.events.resumeWindowMs < 0) throw bad(`events.resumeWindowMs must be a number of ms, 0 or more, got ${c.events.resumeWindowMs}`);
   if (!LOG_LEVELS.includes(c.logLevel)) throw bad(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   return deepFreeze(c);
 }

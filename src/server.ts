@@ -171,6 +171,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       logger: child('ops'),
       protection: config.protection,
       journalCapacity: config.events.bufferSize,
+      journalResumeWindowMs: config.events.resumeWindowMs,
       isAwake: (ep) => presence.isAwake(ep),
       queueDepth: () => stores.queue.depth(),
       coapStats: () => coap.stats(),

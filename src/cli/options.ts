@@ -11,6 +11,12 @@ export function parsePositive(value: string): number {
   return n;
 }
 
+export function parseNonNegative(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number, 0 or more.');
+  return n;
+}
+
 /** `--url` and `--data` for every command that talks to a running server. */
 export function withApiOptions(cmd: Command): Command {
   return cmd

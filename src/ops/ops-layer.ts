@@ -44,6 +44,8 @@ export interface OpsLayerOptions {
   teardown?: Teardown;
   protection?: Partial<ProtectionConfig> | ProtectionConfig;
   journalCapacity?: number;
+  /** How long live events are still kept after the last stream client left (ms). */
+  journalResumeWindowMs?: number;
   isAwake?: (endpoint: string) => boolean;
   queueDepth?: () => Promise<number>;
   /** Transport counters for /metrics (DtlsServerTransport.stats, CoapEndpoint.stats). */
@@ -86,7 +88,11 @@ export async function openOpsLayer(o: OpsLayerOptions): Promise<OpsLayer> {
   const tokenStore = level ? await levelApiTokenStore(level.db, lo) : memoryApiTokenStore();
 
   const audit = new AuditLog({ store: auditStore, clock, logger: log });
-  const journal = journalFor(o.events, o.journalCapacity);
+  const journal = journalFor(o.events, {
+    now: () => clock.now(),
+    ...(o.journalCapacity !== undefined ? { capacity: o.journalCapacity } : {}),
+    ...(o.journalResumeWindowMs !== undefined ? { resumeWindowMs: o.journalResumeWindowMs } : {}),
+  });
   const metrics = createServerMetrics({
     registeredDevices: async () => o.registrations.size,
     quarantinedDevices: async () => quarantineStore.size,

@@ -71,6 +71,9 @@ test('CLI errors are one clear line and a non-zero exit', async (t) => {
   res = await cli(['serve', '--coap-port', 'seventy']);
   t.not(res.code, 0);
   t.regex(res.stderr, /--coap-port.*must be a port number/);
+  res = await cli(['serve', '--event-resume-window', '-1']);
+  t.not(res.code, 0);
+  t.regex(res.stderr, /--event-resume-window.*must be a number, 0 or more/);
   res = await cli(['frobnicate']);
   t.not(res.code, 0);
   t.regex(res.stderr, /unknown command 'frobnicate'/);

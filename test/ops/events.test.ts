@@ -40,6 +40,9 @@ test('events arrive in order with increasing ids, and resume after Last-Event-ID
 
 test('a resume beyond the bounded buffer says so with a gap event, then replays what is left', async (t) => {
   const { server, url, token } = await startOpsServer(t, { journalCapacity: 5 });
+  // A client was connected: notifications are kept (for a while after it left) for its resume.
+  const first = await openStream(url, token);
+  first.close();
   for (let i = 0; i < 12; i++) server.events.emit('notification', notify('dev-1', i));
   const s = await openStream(url, token, { query: 'lastEventId=2' });
   const got = await s.next(6);
@@ -47,6 +50,32 @@ test('a resume beyond the bounded buffer says so with a gap event, then replays 
   t.deepEqual(got[0]!.data, { lastEventId: 2, oldestId: 8, latestId: 12 });
   t.deepEqual(got.slice(1).map((e) => Number(e.id)), [8, 9, 10, 11, 12]);
   s.close();
+});
+
+test('with no stream client, value events only take their id: a replay that wants them starts with a gap, one that does not has none', async (t) => {
+  const { server, url, token } = await startOpsServer(t);
+  server.events.emit('registered', { registration: registration('dev-1') });
+  for (let i = 0; i < 3; i++) server.events.emit('notification', notify('dev-1', i));
+  server.events.emit('read', { endpoint: 'dev-1', values: [{ path: '/3/0/0', value: { type: 'string', value: 'acme' } }] });
+  server.events.emit('deregistered', { registration: registration('dev-1'), by: 'device' });
+
+  const all = await openStream(url, token, { lastEventId: '0' });
+  const got = await all.next(3);
+  t.is(got[0]!.event, 'gap');
+  t.deepEqual(got[0]!.data, { lastEventId: 0, oldestId: 1, latestId: 6, notKept: ['notification', 'read', 'send'] });
+  t.deepEqual(got.slice(1).map((e) => [e.event, Number(e.id)]), [['registered', 1], ['deregistered', 6]]);
+  all.close();
+
+  const regs = await openStream(url, token, { query: 'type=registered,deregistered&lastEventId=0' });
+  t.deepEqual((await regs.next(2)).map((e) => [e.event, Number(e.id)]), [['registered', 1], ['deregistered', 6]]);
+  // Connected: the next value events are streamed and kept for a resume.
+  server.events.emit('notification', notify('dev-1', 3));
+  server.events.emit('registered', { registration: registration('dev-1') });
+  t.deepEqual((await regs.next(1)).map((e) => [e.event, Number(e.id)]), [['registered', 8]]);
+  regs.close();
+  const resumed = await openStream(url, token, { lastEventId: '6' });
+  t.deepEqual((await resumed.next(2)).map((e) => [e.event, Number(e.id)]), [['notification', 7], ['registered', 8]]);
+  resumed.close();
 });
 
 test('filters by endpoint (names and prefix*) and by type; quarantine events are streamed', async (t) => {

@@ -12,6 +12,7 @@ export function eventLine(e: SseEvent): string {
   if (Array.isArray(d.values)) gist = (d.values as { path: string; value?: { value?: unknown } }[]).map((v) => `${v.path}=${JSON.stringify(v.value?.value)}`).join(' ');
   else if (e.type === 'quarantine') gist = `${String(d.action)}${d.reason ? ` (${String(d.reason)})` : ''}`;
   else if (e.type === 'request-result') gist = `${String((d.request as { operation?: string } | undefined)?.operation)} -> ${JSON.stringify((d.result as { code?: string; ok?: boolean } | undefined)?.code ?? (d.result as { ok?: boolean } | undefined)?.ok)}`;
+  else if (e.type === 'gap' && Array.isArray(d.notKept)) gist = `${d.notKept.join(', ')} events after ${String(d.lastEventId)} were not kept (no event-stream client then)`;
   else if (e.type === 'gap') gist = `events ${String(d.lastEventId)}..${String(d.oldestId)} are no longer buffered`;
   else if (typeof d.stage === 'string') gist = d.stage;
   return `${at}  ${e.type.padEnd(18)} ${ep}${gist ? `  ${gist}` : ''}`;

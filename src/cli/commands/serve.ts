@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { parsePort, parsePositive } from '../options.js';
+import { parseNonNegative, parsePort, parsePositive } from '../options.js';
 
 /** "rate" or "rate:burst" (requests per second, bucket size). */
 function parseRate(value: string): { ratePerSec: number; burst?: number } {
@@ -39,6 +39,8 @@ interface ServeOptions {
   queueTtl: number;
   historyEntries: number;
   historyDays: number;
+  eventBuffer: number;
+  eventResumeWindow: number;
   dtlsSessionsPerAddress: number;
   dtlsHandshakesPerAddress: number;
 }
@@ -78,6 +80,8 @@ export function registerServeCommand(program: Command): void {
     .option('--queue-ttl <seconds>', 'how long a request for a sleeping device waits before it expires', parsePositive, 86400)
     .option('--history-entries <n>', 'history entries kept per resource', parsePositive, 100)
     .option('--history-days <days>', 'history kept for this many days', parsePositive, 7)
+    .option('--event-buffer <n>', 'live events kept for clients that reconnect (Last-Event-ID)', parsePositive, 10_000)
+    .option('--event-resume-window <seconds>', 'how long events are still kept after the last event-stream client left', parseNonNegative, 600)
     .action(async (o: ServeOptions) => {
       // Loaded here so that management commands start without the server stack.
       const { startServer } = await import('../../server.js');
@@ -107,6 +111,7 @@ export function registerServeCommand(program: Command): void {
         management: { requestTimeoutMs: o.requestTimeout * 1000, reobserveOnRegister: o.reobserve },
         queue: { awakeWindowMs: o.awakeWindow * 1000, ttlMs: o.queueTtl * 1000 },
         objectStore: { historyEntries: Math.floor(o.historyEntries), historyMaxAgeMs: o.historyDays * 86400 * 1000 },
+        events: { bufferSize: Math.floor(o.eventBuffer), resumeWindowMs: o.eventResumeWindow * 1000 },
         objectsDirs: o.objects,
         logLevel: o.logLevel,
       });

@@ -1,11 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { Lwm2mError } from '../../errors.js';
 import { EventBus, type ServerEventMap, type ServerEventName } from '../../events.js';
-import { EventJournal, type JournalEvent } from '../../ops/event-journal.js';
+import { EventJournal, type EventJournalOptions, type JournalEvent } from '../../ops/event-journal.js';
 import { deviceJson } from '../device-json.js';
 
 /** Bus events the stream carries. */
 export const STREAMED: readonly ServerEventName[] = ['registered', 'updated', 'deregistered', 'expired', 'notification', 'observation-ended', 'read', 'send', 'request-queued', 'request-result', 'bootstrap', 'quarantine', 'throttle', 'rule-fired', 'rule-loop', 'rule-action-result'];
+/**
+ * Value events, kept for a replay only while an event-stream client could resume (one is
+ * connected, or left less than the resume window ago); the object store keeps the values.
+ */
+export const RESUME_ONLY: readonly ServerEventName[] = ['notification', 'read', 'send'];
 /** Published straight into the journal by the operations layer and the bootstrap server. */
 export const JOURNAL_ONLY = [] as const;
 export const STREAM_TYPES: readonly string[] = [...STREAMED, ...JOURNAL_ONLY];
@@ -33,8 +38,8 @@ export function eventEndpoint(_name: ServerEventName, e: unknown): string | unde
 }
 
 /** A journal fed by the bus (when the server has not built one itself). */
-export function journalFor(events: EventBus, capacity?: number): EventJournal {
-  const journal = new EventJournal(capacity === undefined ? {} : { capacity });
+export function journalFor(events: EventBus, options: Omit<EventJournalOptions, 'resumeOnly'> = {}): EventJournal {
+  const journal = new EventJournal({ ...options, resumeOnly: RESUME_ONLY });
   journal.follow(events, STREAMED, (name, e) => eventData(name, e as ServerEventMap[typeof name]), eventEndpoint);
   return journal;
 }
@@ -105,8 +110,9 @@ export function registerEventStream(app: FastifyInstance, source: EventBus | Eve
     };
     // Replay and subscribe in the same turn: nothing can be published in between.
     if (resumeFrom !== undefined) {
-      const { events, complete } = journal.since(resumeFrom);
-      if (!complete) res.write(`event: gap\ndata: ${JSON.stringify({ lastEventId: resumeFrom, oldestId: journal.oldestId, latestId: journal.lastId })}\n\n`);
+      // Value events not kept while nobody listened matter only to a client that wants them.
+      const { events, complete, notKept } = journal.since(resumeFrom, types !== undefined && ![...types].some((t) => journal.isResumeOnly(t)));
+      if (!complete) res.write(`event: gap\ndata: ${JSON.stringify({ lastEventId: resumeFrom, oldestId: journal.oldestId, latestId: journal.lastId, ...(notKept ? { notKept: RESUME_ONLY } : {}) })}\n\n`);
       for (const e of events) send(e);
     }
     const off = journal.subscribe(send);
