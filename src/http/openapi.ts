@@ -135,7 +135,7 @@ const paths: Json = {
     }),
   },
   '/api/v1/events': {
-    get: op('events', 'server-sent events; resume with the Last-Event-ID header', {
+    get: op('events', 'server-sent events; resume with the Last-Event-ID header (an `event: gap` first when some of the missed events are gone: dropped from the buffer, or value events not kept while no client could resume)', {
       params: [query('ep', 'endpoint names or prefix*, comma-separated'), query('type', 'event types, comma-separated'), query('lastEventId', 'like the Last-Event-ID header'), { name: 'Last-Event-ID', in: 'header', required: false, schema: { type: 'string' } }],
       responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(400, 401) },
     }),
