@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderProgress } from '../../src/cli/commands/fleet-progress.js';
+import { eventLine } from '../../src/cli/commands/events.js';
 import { parseTagArgs } from '../../src/cli/commands/ops.js';
 import { startOpsServer } from './helpers/ops-server.js';
 import { register, sendTemperature, UdpDevice } from './helpers/udp-device.js';
@@ -63,4 +64,14 @@ test('tag arguments and the progress bar text', (t) => {
   t.throws(() => parseTagArgs(['nokey']));
   t.is(renderProgress('read', 5, 10, 10), 'read [#####-----]  50% 5/10');
   t.is(renderProgress('values', 1200, undefined), 'values 1200');
+});
+
+test('event lines for people: values, and the two kinds of gap', (t) => {
+  const at = '2026-12-08T01:00:00.000Z';
+  t.is(eventLine({ type: 'notification', data: { at, endpoint: 'dev-1', values: [{ path: '/3303/0/5700', value: { type: 'float', value: 21.5 } }] } }), `${at}  notification       dev-1  /3303/0/5700=21.5`);
+  t.is(eventLine({ type: 'gap', data: { at, lastEventId: 4, oldestId: 9, latestId: 20 } }), `${at}  gap                -  events 4..9 are no longer buffered`);
+  t.is(
+    eventLine({ type: 'gap', data: { at, lastEventId: 4, oldestId: 1, latestId: 20, notKept: ['notification', 'read', 'send'] } }),
+    `${at}  gap                -  notification, read, send events after 4 were not kept (no event-stream client then)`,
+  );
 });
