@@ -36,8 +36,8 @@ export interface EventJournalOptions {
  * The `resumeOnly` types (the server's value events: notification, read, send) are kept only
  * while a client could resume: keeping costs the garbage collector, as each kept event outlives
  * the young generation at any sustained rate and V8 copies it into the old generation and marks
- * it there (8-11% of the server's CPU per read or notification in the device-management
- * benchmark, 10,000 kept and nobody listening). One that was not kept still takes its id, and a
+ * it there (11-20% of the server's CPU per read and about 6% per notification in the
+ * device-management benchmark, builds side by side, 10,000 kept and nobody listening). One that was not kept still takes its id, and a
  * replay that would have held it starts with a gap.
  */
 export class EventJournal {
