@@ -81,7 +81,11 @@ export class EventJournal {
 
   /** No client is connected, and none could come back to resume. */
   #unseen(): boolean {
-    return this.#keepUntil !== Infinity && (this.#keepUntil === 0 || this.#now() >= this.#keepUntil);
+    if (this.#keepUntil === Infinity) return false;
+    if (this.#keepUntil === 0) return true;
+    if (this.#now() < this.#keepUntil) return false;
+    this.#keepUntil = 0; // the window has passed: no clock reading per event from now on
+    return true;
   }
 
   /**
