@@ -64,13 +64,18 @@ export class EventJournal {
 
   /** Adds an event; listeners are called synchronously, in id order. */
   publish(type: string, data: Record<string, unknown>): JournalEvent {
-    const e: JournalEvent = { id: this.#next++, type, at: this.#now(), data };
-    if (typeof data.endpoint === 'string') e.endpoint = data.endpoint;
+    const e = this.#event(type, data);
     if (this.#resumeOnly.has(type) && this.#unseen()) {
       this.#lastNotKept = e.id;
       return e;
     }
     return this.#add(e);
+  }
+
+  #event(type: string, data: Record<string, unknown>): JournalEvent {
+    const e: JournalEvent = { id: this.#next++, type, at: this.#now(), data };
+    if (typeof data.endpoint === 'string') e.endpoint = data.endpoint;
+    return e;
   }
 
   #add(e: JournalEvent): JournalEvent {
@@ -101,7 +106,7 @@ export class EventJournal {
       const resumeOnly = this.#resumeOnly.has(name);
       return bus.on(name, (e) => {
         if (resumeOnly && this.#unseen()) this.#lastNotKept = this.#next++;
-        else if (endpointOf === undefined) this.publish(name, shape(name, e));
+        else if (endpointOf === undefined) this.#add(this.#event(name, shape(name, e)));
         else this.#add(new LazyEvent(this.#next++, name, this.#now(), endpointOf(name, e), shape, e));
       });
     });
@@ -133,20 +138,20 @@ export class EventJournal {
 
   /**
    * Buffered events after `lastId`. `complete` is false when some were already dropped from the
-   * buffer, or `lastId` is from another server run (above the latest id), or, unless
-   * `resumeOnlyUnwanted`, a `resumeOnly` event after `lastId` was not kept (`notKept`).
+   * buffer, or `lastId` is from another server run (above the latest id), or a `resumeOnly` event
+   * after `lastId` was not kept (`notKept`), unless the reader `wants` none of those types.
    */
-  since(lastId: number, resumeOnlyUnwanted = false): { events: JournalEvent[]; complete: boolean; notKept: boolean } {
-    const notKept = !resumeOnlyUnwanted && this.#lastNotKept > lastId;
+  since(lastId: number, wants: (type: string) => boolean = () => true): { events: JournalEvent[]; complete: boolean; notKept: boolean } {
+    const notKept = this.#lastNotKept > lastId && [...this.#resumeOnly].some(wants);
     const complete = lastId >= this.oldestId - 1 && lastId <= this.lastId && !notKept;
     // An id from another run: everything still buffered of this one.
     const from = lastId > this.lastId ? this.oldestId : Math.max(this.oldestId, lastId + 1);
     return { events: this.#range(from), complete, notKept };
   }
 
-  /** Whether events of `type` are kept only while a client could resume. */
-  isResumeOnly(type: string): boolean {
-    return this.#resumeOnly.has(type);
+  /** The event types kept only while a client could resume. */
+  get resumeOnly(): readonly string[] {
+    return [...this.#resumeOnly];
   }
 
   #range(from: number): JournalEvent[] {

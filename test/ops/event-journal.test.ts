@@ -29,8 +29,8 @@ test('before the first client, resume-only events take an id but are not kept (n
   t.deepEqual(ids(r), [2]);
   t.false(r.complete);
   t.true(r.notKept);
-  t.deepEqual(ids(j.since(0, true)), [2]);
-  t.true(j.since(0, true).complete, 'a client that does not want notifications misses nothing');
+  t.deepEqual(ids(j.since(0, (type) => type !== 'notification')), [2]);
+  t.true(j.since(0, (type) => type !== 'notification').complete, 'a client that does not want notifications misses nothing');
   t.is(shaped(), 0);
 });
 
@@ -75,9 +75,9 @@ test('a slot reused by a later id is not replayed for an earlier one; capacity s
   t.deepEqual(ids(j.since(1)), [3]);
   quarantine(); // 6
   t.is(j.oldestId, 3);
-  t.deepEqual(ids(j.since(0, true)), [3, 6]);
-  t.false(j.since(0, true).complete, 'ids 1-2 were dropped by capacity');
-  t.true(j.since(2, true).complete);
+  t.deepEqual(ids(j.since(0, (type) => type !== 'notification')), [3, 6]);
+  t.false(j.since(0, (type) => type !== 'notification').complete, 'ids 1-2 were dropped by capacity');
+  t.true(j.since(2, (type) => type !== 'notification').complete);
 });
 
 test('the resume window and buffer size are validated with the rest of the configuration', (t) => {

@@ -111,8 +111,8 @@ export function registerEventStream(app: FastifyInstance, source: EventBus | Eve
     // Replay and subscribe in the same turn: nothing can be published in between.
     if (resumeFrom !== undefined) {
       // Value events not kept while nobody listened matter only to a client that wants them.
-      const { events, complete, notKept } = journal.since(resumeFrom, types !== undefined && ![...types].some((t) => journal.isResumeOnly(t)));
-      if (!complete) res.write(`event: gap\ndata: ${JSON.stringify({ lastEventId: resumeFrom, oldestId: journal.oldestId, latestId: journal.lastId, ...(notKept ? { notKept: RESUME_ONLY } : {}) })}\n\n`);
+      const { events, complete, notKept } = journal.since(resumeFrom, (t) => !types || types.has(t));
+      if (!complete) res.write(`event: gap\ndata: ${JSON.stringify({ lastEventId: resumeFrom, oldestId: journal.oldestId, latestId: journal.lastId, ...(notKept ? { notKept: journal.resumeOnly } : {}) })}\n\n`);
       for (const e of events) send(e);
     }
     const off = journal.subscribe(send);
