@@ -118,6 +118,11 @@ function positive(value: number, name: string): number {
   return value;
 }
 
+function nonNegative(value: number, name: string): number {
+  if (!Number.isFinite(value) || value < 0) throw bad(`${name} must be a number, 0 or more, got ${value}`);
+  return value;
+}
+
 function host(value: string, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw bad(`${name} must be a host name or address`);
   return value;
@@ -168,7 +173,7 @@ export function resolveConfig(input: ConfigInput = {}): Readonly<ServerConfig> {
   positive(c.objectStore.historyMaxAgeMs, 'objectStore.historyMaxAgeMs');
   positive(c.objectStore.retentionSweepMs, 'objectStore.retentionSweepMs');
   positive(c.events.bufferSize, 'events.bufferSize');
-  if (!Number.isFinite(c.events.resumeWindowMs) || c.events.resumeWindowMs < 0) throw bad(`events.resumeWindowMs must be a number of ms, 0 or more, got ${c.events.resumeWindowMs}`);
+  nonNegative(c.events.resumeWindowMs, 'events.resumeWindowMs');
   if (!LOG_LEVELS.includes(c.logLevel)) throw bad(`logLevel must be one of ${LOG_LEVELS.join(', ')}`);
   return deepFreeze(c);
 }
