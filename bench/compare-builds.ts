@@ -14,11 +14,12 @@
  * Not part of `npm run bench` (it needs two builds). Bounded: at most 40 rounds.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LightDevice } from './management-devices.js';
 import type { ServerCommand, ServerReply } from './management-server.js';
+import { procCpuMs } from './proc-cpu.js';
 import { median } from './rounds.js';
 
 type Mode = 'reads' | 'notifications' | 'updates';
@@ -63,15 +64,7 @@ async function load<T>(build: string, file: string): Promise<T> {
 }
 
 /** A process's CPU time (ms, all threads) from /proc; NaN elsewhere. */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-  } catch {
-    return NaN;
-  }
-}
+const processCpuMs = (pid: number | undefined): number => procCpuMs(`/proc/${pid}/stat`) ?? NaN;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

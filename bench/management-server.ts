@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer } from '../src/server.js';
+import { procCpuMs } from './proc-cpu.js';
 
 /**
  * The server side of bench/management.ts, in its own process (forked, with IPC): the real
@@ -70,16 +70,8 @@ interface CpuMark {
   mainMs: number;
   batches: { batches: number; ops: number };
 }
-/** The main thread's CPU from /proc (task id = process id); clock ticks of 10 ms. */
-function mainThreadMs(): number {
-  try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return -1;
-  }
-}
+/** The main thread's CPU from /proc (task id = process id); -1 without /proc. */
+const mainThreadMs = (): number => procCpuMs(`/proc/self/task/${process.pid}/stat`) ?? -1;
 const batchStats = (): { batches: number; ops: number } => server.stores.level?.writer.stats ?? { batches: 0, ops: 0 };
 const cpuMark = (): CpuMark => ({ usage: process.cpuUsage(), mainMs: mainThreadMs(), batches: batchStats() });
 const cpuSince = (start: CpuMark): Cpu => {
