@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
+import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { LightDevice, RESOURCE } from './management-devices.js';
 import { ask as askChild, forkServer } from './registration-load.js';
 import type { Cpu, FloorBound, ServerCommand, ServerReply } from './management-server.js';
+import { procCpuMs } from './proc-cpu.js';
 import { list, median } from './rounds.js';
 
 /**
@@ -17,7 +19,7 @@ import { list, median } from './rounds.js';
  *  1. server-initiated Reads/s, driven by a bench-only driver inside the server process
  *     (`server.manager.run`, one closed loop per device): encode, CoAP exchange, decode (text),
  *     object store write — no HTTP client in the way. The same reads through the HTTP API
- *     (64 concurrent keep-alive requests) are reported too.
+ *     (64 concurrent requests on keep-alive connections, node:http) are reported too.
  *  2. notifications ingested per second: each device is observed for real (the server sends
  *     GET Observe=0 with a token, asking for SenML CBOR), then sends CON notifications with that
  *     token, the next as soon as the previous is ACKed. Counted when the server has decoded them
@@ -104,24 +106,50 @@ async function udpCeiling(port: number, sockets: number, ms: number): Promise<{ 
   return { ops, seconds };
 }
 
-/** Reads through the HTTP API, `concurrency` requests in flight, for `ms`. */
-async function httpReads(url: string, token: string, endpoints: string[], concurrency: number, ms: number): Promise<{ ops: number; failed: number; seconds: number }> {
+/** One GET on a keep-alive agent; resolves with the status once the body has been read. */
+function httpGet(agent: http.Agent, url: URL, path: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path, agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Reads through the HTTP API, `concurrency` requests in flight on as many keep-alive
+ * connections, for `ms`; with the server process's CPU per read (Linux). The client is
+ * node:http, not fetch: fetch costs this process 400-900 µs per request, three to six times what
+ * the server spends, so the row measured the client.
+ */
+async function httpReads(server: ChildProcess, base: string, token: string, endpoints: string[], concurrency: number, ms: number): Promise<{ ops: number; failed: number; seconds: number; serverUs: number }> {
+  const url = new URL(base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const statFile = `/proc/${server.pid}/stat`;
+  const cpu0 = procCpuMs(statFile);
   const start = Date.now();
   const end = start + ms;
   let ops = 0;
   let failed = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      for (let i = w; Date.now() < end; i += concurrency) {
-        const ep = endpoints[i % endpoints.length]!;
-        const res = await fetch(`${url}/api/v1/devices/${ep}/objects/3303/0/5700`, { headers: { authorization: `Bearer ${token}` } });
-        await res.arrayBuffer();
-        if (res.status === 200) ops++;
-        else failed++;
-      }
-    }),
-  );
-  return { ops, failed, seconds: (Date.now() - start) / 1000 };
+  try {
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, w) => {
+        for (let i = w; Date.now() < end; i += concurrency) {
+          const status = await httpGet(agent, url, `/api/v1/devices/${endpoints[i % endpoints.length]!}/objects/3303/0/5700`, token);
+          if (status === 200) ops++;
+          else failed++;
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+  }
+  const cpu1 = procCpuMs(statFile);
+  const serverUs = cpu0 === undefined || cpu1 === undefined || ops === 0 ? NaN : ((cpu1 - cpu0) * 1000) / ops;
+  return { ops, failed, seconds: (Date.now() - start) / 1000, serverUs };
 }
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -236,7 +264,7 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
       await t.notify(2000);
     }
     // The same reads through the HTTP API, once (no target).
-    const viaHttp = await httpReads(ours.ready.httpUrl, ours.ready.token, ours.endpoints, 64, 4000);
+    const viaHttp = await httpReads(ours.server, ours.ready.httpUrl, ours.ready.token, ours.endpoints, 64, 4000);
 
     const ceilings: number[] = [];
     const oursReads: ReadsDone[] = [];
@@ -288,7 +316,7 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     const readsMet = median(readRatios) >= 0.5;
     const notifyMet = median(notifyRatios) >= 0.7;
     add('Reads, server-initiated (in-server driver)', total(oursReads, (x) => x.ok), total(oursReads, (x) => x.ms / 1000), median(oursReads.map(readRate)), median(readRatios), `≥ 0.5x ${readsMet ? 'met' : 'MISSED'}; rounds ${list(readRatios)}; ${vsFloor(readRatios, floorReadRatios)}`);
-    add('Reads through the HTTP API (64 in flight, after the warm-up)', viaHttp.ops, viaHttp.seconds, viaHttp.ops / viaHttp.seconds, viaHttp.ops / viaHttp.seconds / median(ceilings), 'to the median echo slice');
+    add('Reads through the HTTP API (64 in flight, after the warm-up)', viaHttp.ops, viaHttp.seconds, viaHttp.ops / viaHttp.seconds, viaHttp.ops / viaHttp.seconds / median(ceilings), `to the median echo slice; no target; server CPU ${Number.isNaN(viaHttp.serverUs) ? '-' : viaHttp.serverUs.toFixed(0)} µs per read`);
     add('Notifications (CON, SenML CBOR) decoded + stored in LevelDB', total(oursNotify, (x) => x.counted.count), total(oursNotify, (x) => x.seconds), median(oursNotify.map(notifyRate)), median(notifyRatios), `≥ 0.7x ${notifyMet ? 'met' : 'MISSED'}; rounds ${list(notifyRatios)}; ${vsFloor(notifyRatios, floorNotifyRatios)}`);
     add('stack floor: Reads (minimal server on coap-packet + LevelDB, no LwM2M logic)', total(floorReads, (x) => x.ok), total(floorReads, (x) => x.ms / 1000), median(floorReads.map(readRate)), median(floorReadRatios), `rounds ${list(floorReadRatios)}`);
     add('stack floor: Notifications decoded (cbor-x) + stored', total(floorNotify, (x) => x.counted.count), total(floorNotify, (x) => x.seconds), median(floorNotify.map(notifyRate)), median(floorNotifyRatios), `rounds ${list(floorNotifyRatios)}`);
