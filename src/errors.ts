@@ -55,6 +55,11 @@ export function isLwm2mError(e: unknown): e is Lwm2mError {
   return e instanceof Lwm2mError;
 }
 
+/** "an integer", "a float": a word of an error message with its indefinite article. */
+export function withArticle(word: string): string {
+  return (/^[aeiou]/i.test(word) ? 'an ' : 'a ') + word;
+}
+
 /** Shorthand for a payload/format error with a specific CoAP code (4.00, 4.06, 4.15). */
 export function badPayload(message: string, coapCode: '4.00' | '4.06' | '4.15' = '4.00', cause?: unknown): Lwm2mError {
   const code: ErrorCode =

@@ -1,4 +1,4 @@
-import { badPayload } from '../errors.js';
+import { badPayload, withArticle } from '../errors.js';
 import type { ResourceType } from '../model/types.js';
 import { isBytes, ownBytes } from './cbor-wire.js';
 import type { CborWriter } from './cbor-writer.js';
@@ -50,7 +50,7 @@ export function writeCborValue(w: CborWriter, value: LwM2mValue): void {
 /** A decoded CBOR item as the model type (inferred when the model does not know it). */
 export function readCborValue(item: unknown, type: ResourceType | undefined, where: string): LwM2mValue {
   if (item === null) {
-    if (type !== undefined && type !== 'none') throw badPayload(`${where}: null for a ${type} resource`);
+    if (type !== undefined && type !== 'none') throw badPayload(`${where}: null for ${withArticle(type)} resource`);
     return { type: 'none', value: null };
   }
   if (typeof item === 'number' || typeof item === 'bigint') return numberToValue(item, type, where);
@@ -61,7 +61,7 @@ export function readCborValue(item: unknown, type: ResourceType | undefined, whe
     const ms = item.getTime();
     if (!Number.isFinite(ms)) throw badPayload(`${where}: invalid date`);
     if (type !== undefined && type !== 'time' && type !== 'integer' && type !== 'unsigned') {
-      throw badPayload(`${where}: a date cannot hold a ${type} value`);
+      throw badPayload(`${where}: a date cannot hold ${withArticle(type)} value`);
     }
     return numberToValue(Math.floor(ms / 1000), type ?? 'time', where);
   }

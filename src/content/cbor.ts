@@ -1,4 +1,4 @@
-import { badPayload } from '../errors.js';
+import { badPayload, withArticle } from '../errors.js';
 import { decodeCbor } from './cbor-wire.js';
 import { readCborValue, VALUE_TAGS, writeCborValue } from './cbor-values.js';
 import { CborWriter } from './cbor-writer.js';
@@ -18,7 +18,7 @@ export const cborCodec: ContentCodec = {
 
   encode(node, path) {
     if (node.kind !== 'resource' && node.kind !== 'resourceInstance') {
-      throw badPayload(`CBOR (60) carries a single value, not a ${node.kind} (${formatPath(path)})`, '4.06');
+      throw badPayload(`CBOR (60) carries a single value, not ${withArticle(node.kind)} (${formatPath(path)})`, '4.06');
     }
     const w = new CborWriter();
     writeCborValue(w, node.value);

@@ -1,4 +1,4 @@
-import { badPayload } from '../errors.js';
+import { badPayload, withArticle } from '../errors.js';
 import { limitsOf } from './limits.js';
 import { field, isPlainObject, jsonNumber, jsonString, parseJson } from './json-text.js';
 import { formatPath, segments } from './path.js';
@@ -31,7 +31,7 @@ function entryValue(e: Record<string, unknown>, path: LwM2mPath, ctx: CodecConte
   if (v !== undefined) return numberToValue(v, type, where);
   if (bv !== undefined) return booleanToValue(bv, type, where);
   if (ov !== undefined) {
-    if (type !== undefined && type !== 'objlnk') throw badPayload(`${where}: an object link cannot hold a ${type} value`);
+    if (type !== undefined && type !== 'objlnk') throw badPayload(`${where}: an object link cannot hold ${withArticle(type)} value`);
     return { type: 'objlnk', value: parseObjlnk(ov, where) };
   }
   return stringToValue(sv!, type, where);

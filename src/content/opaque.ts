@@ -1,4 +1,4 @@
-import { badPayload } from '../errors.js';
+import { badPayload, withArticle } from '../errors.js';
 import { limitsOf } from './limits.js';
 import { formatPath } from './path.js';
 import { singleValueNode, singleValueOf, singleValueType } from './text.js';
@@ -14,7 +14,7 @@ export function decodeOpaque(payload: Uint8Array, path: LwM2mPath, ctx: CodecCon
   const limits = limitsOf(ctx);
   if (payload.length > limits.maxValueBytes) throw badPayload(`opaque value of ${payload.length} bytes exceeds ${limits.maxValueBytes}`, '4.00');
   const type = singleValueType(path, ctx, 'opaque', []);
-  if (type !== 'opaque') throw badPayload(`${formatPath(path)} is a ${type} resource, not opaque`, '4.15');
+  if (type !== 'opaque') throw badPayload(`${formatPath(path)} is ${withArticle(type)} resource, not opaque`, '4.15');
   return singleValueNode(path, { type: 'opaque', value: new Uint8Array(payload) });
 }
 

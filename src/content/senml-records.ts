@@ -1,4 +1,4 @@
-import { badPayload, isLwm2mError } from '../errors.js';
+import { badPayload, isLwm2mError, withArticle } from '../errors.js';
 import { limitsOf } from './limits.js';
 import { formatPath, parsePath, segments } from './path.js';
 import type { CodecContext, LwM2mPath, LwM2mValue, TimestampedValue } from './types.js';
@@ -76,7 +76,7 @@ function recordValue(r: SenmlRecord, path: LwM2mPath, ctx: CodecContext): LwM2mV
   if (r.vb !== undefined) return booleanToValue(r.vb, type, where);
   if (r.vd !== undefined) return bytesToValue(r.vd, type, where);
   if (r.vlo !== undefined) {
-    if (type !== undefined && type !== 'objlnk') throw badPayload(`${where}: an object link cannot hold a ${type} value`);
+    if (type !== undefined && type !== 'objlnk') throw badPayload(`${where}: an object link cannot hold ${withArticle(type)} value`);
     return { type: 'objlnk', value: parseObjlnk(r.vlo, where) };
   }
   if (r.vs !== undefined) return stringToValue(r.vs, type, where);

@@ -1,4 +1,4 @@
-import { badPayload, Lwm2mError } from '../errors.js';
+import { badPayload, Lwm2mError, withArticle } from '../errors.js';
 import type { ResourceType } from '../model/types.js';
 import { limitsOf } from './limits.js';
 import { formatPath, pathLevel } from './path.js';
@@ -142,7 +142,7 @@ export function singleValueNode(path: LwM2mPath, value: LwM2mValue): LwM2mNode {
 /** The value of a one-value node written for `path`; anything else is a 4.06. */
 export function singleValueOf(node: LwM2mNode, path: LwM2mPath, format: string): LwM2mValue {
   if (node.kind !== 'resource' && node.kind !== 'resourceInstance') {
-    throw badPayload(`${format} cannot carry a ${node.kind} (several values) for ${formatPath(path)}`, '4.06');
+    throw badPayload(`${format} cannot carry ${withArticle(node.kind)} (several values) for ${formatPath(path)}`, '4.06');
   }
   const level = pathLevel(path);
   const expected = node.kind === 'resource' ? path.resourceId : path.resourceInstanceId;

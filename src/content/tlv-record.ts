@@ -1,4 +1,4 @@
-import { badPayload, Lwm2mError } from '../errors.js';
+import { badPayload, Lwm2mError, withArticle } from '../errors.js';
 import type { DecodeLimits } from './types.js';
 
 /**
@@ -67,7 +67,7 @@ function readSequence(state: ReadState, start: number, end: number, depth: numbe
     const type = b[i++]!;
     const kind = KINDS[type >> 6]!;
     if (parent !== undefined && !ALLOWED_CHILDREN[parent].includes(kind)) {
-      fail(`${kind} TLV cannot appear inside a ${parent} TLV`, at);
+      fail(`${kind} TLV cannot appear inside ${withArticle(parent)} TLV`, at);
     }
     const idBytes = type & 0x20 ? 2 : 1;
     const lengthType = (type >> 3) & 0x03;

@@ -1,4 +1,4 @@
-import { badPayload, Lwm2mError } from '../errors.js';
+import { badPayload, Lwm2mError, withArticle } from '../errors.js';
 import { formatPath, isPrefixOf, pathLevel } from './path.js';
 import { resourceModelAt } from './values.js';
 import type {
@@ -110,7 +110,7 @@ export function nodePath(node: LwM2mNode, path: LwM2mPath): LwM2mPath {
   const need = { object: 0, instance: 1, resource: 2, multipleResource: 2, resourceInstance: 3 }[node.kind];
   const ids = [path.objectId, path.instanceId, path.resourceId, path.resourceInstanceId].slice(0, need);
   if (ids.some((id) => id === undefined)) {
-    throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `a ${node.kind} node cannot sit at ${formatPath(path)}`);
+    throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `${withArticle(node.kind)} node cannot sit at ${formatPath(path)}`);
   }
   const full = [...(ids as number[]), node.id];
   const [objectId, instanceId, resourceId, resourceInstanceId] = full;

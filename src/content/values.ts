@@ -1,4 +1,4 @@
-import { badPayload } from '../errors.js';
+import { badPayload, withArticle } from '../errors.js';
 import type { ResourceModel, ResourceType } from '../model/types.js';
 import type { CodecContext, LwM2mPath, LwM2mValue } from './types.js';
 
@@ -46,7 +46,7 @@ export function inferNumberType(n: number | bigint): ResourceType {
  */
 export function numberToValue(n: number | bigint, type: ResourceType | undefined, where: string): LwM2mValue {
   if (typeof n === 'number' && !Number.isFinite(n) && type !== 'float' && type !== undefined) {
-    throw badPayload(`${where}: non-finite number for a ${type} resource`);
+    throw badPayload(`${where}: non-finite number for ${withArticle(type)} resource`);
   }
   const t = type ?? inferNumberType(n);
   switch (t) {
@@ -71,7 +71,7 @@ export function numberToValue(n: number | bigint, type: ResourceType | undefined
       return { type: 'time', value: Number(n) };
     }
     default:
-      throw badPayload(`${where}: a number cannot hold a ${t} value`);
+      throw badPayload(`${where}: a number cannot hold ${withArticle(t)} value`);
   }
 }
 
@@ -89,17 +89,17 @@ export function stringToValue(s: string, type: ResourceType | undefined, where: 
       // Some clients put opaque data in a string; accept base64 there as well.
       return { type: 'opaque', value: decodeBase64(s, where) };
     default:
-      throw badPayload(`${where}: a string cannot hold a ${type} value`);
+      throw badPayload(`${where}: a string cannot hold ${withArticle(type ?? 'string')} value`);
   }
 }
 
 export function booleanToValue(b: boolean, type: ResourceType | undefined, where: string): LwM2mValue {
-  if (type !== undefined && type !== 'boolean') throw badPayload(`${where}: a boolean cannot hold a ${type} value`);
+  if (type !== undefined && type !== 'boolean') throw badPayload(`${where}: a boolean cannot hold ${withArticle(type)} value`);
   return { type: 'boolean', value: b };
 }
 
 export function bytesToValue(bytes: Uint8Array, type: ResourceType | undefined, where: string): LwM2mValue {
-  if (type !== undefined && type !== 'opaque') throw badPayload(`${where}: opaque data cannot hold a ${type} value`);
+  if (type !== undefined && type !== 'opaque') throw badPayload(`${where}: opaque data cannot hold ${withArticle(type)} value`);
   return { type: 'opaque', value: bytes };
 }
 

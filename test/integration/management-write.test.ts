@@ -48,6 +48,22 @@ test.serial('Write of a boolean resource; the object store keeps what was writte
   t.deepEqual(stored.body.values.map((v) => [v.value, v.source]), [[{ type: 'boolean', value: true }, 'write']]);
 });
 
+test.serial('Write bodies that are not what the path takes are 400s and reach no device', async (t) => {
+  const before = d11.requests.length;
+  for (const [path, body, message] of [
+    // An array: `'values' in []` holds through Array.prototype, which once sent it down the multiple-resource path.
+    ['3/0/14', [1, 2], 'the request body must be a JSON object'],
+    ['3/0/9', { value: 'abc' }, '/3/0/9 is an integer resource; "abc" is not a valid integer'],
+    ['3/0/9', { value: 1.5 }, '/3/0/9 is an integer resource'],
+  ] as const) {
+    const res = await s.api<{ error: { code: string; message: string } }>('PUT', `/api/v1/devices/w-11/objects/${path}`, body);
+    t.is(res.status, 400, JSON.stringify(res.body));
+    t.is(res.body.error.code, 'LWM2M_ERR_BAD_PAYLOAD');
+    t.true(res.body.error.message.startsWith(message), res.body.error.message);
+  }
+  t.is(d11.requests.length, before);
+});
+
 test.serial('Write to a read-only resource: the device answers 4.05, the API says so', async (t) => {
   const res = await s.api<OperationResult>('PUT', '/api/v1/devices/w-11/objects/3/0/9', { value: 5 });
   t.is(res.status, 502);

@@ -1,4 +1,4 @@
-import { badPayload } from '../../errors.js';
+import { badPayload, withArticle } from '../../errors.js';
 import { formatPath, parsePath, pathLevel } from '../../content/path.js';
 import type { LwM2mPath } from '../../content/types.js';
 import { valueFromJson, valueToJson, type JsonValue } from '../../content/value-json.js';
@@ -17,11 +17,12 @@ import type { PathValue } from './operation.js';
  */
 export function resolveWriteBody(path: string, body: unknown, models: ModelLookup, version?: string): PathValue[] {
   const target = parsePath(path);
-  if (!body || typeof body !== 'object') throw badPayload('the request body must be a JSON object');
+  // An array is an object too, and `'values' in []` holds (Array.prototype.values): own keys only.
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badPayload('the request body must be a JSON object: {"value": ...}, {"values": {...}} or {"resources": {...}}');
   const b = body as { value?: unknown; values?: unknown; resources?: unknown };
   switch (pathLevel(target)) {
     case 'resource':
-      if ('values' in b) return multiple(target, b.values, models, version);
+      if (Object.hasOwn(b, 'values')) return multiple(target, b.values, models, version);
       return [single(target, b.value, models, version)];
     case 'resourceInstance':
       return [single(target, b.value, models, version)];
@@ -79,7 +80,7 @@ export function coerce(raw: unknown, model: ResourceModel | undefined, where: st
   try {
     return valueToJson(valueFromJson(typed));
   } catch {
-    throw badPayload(`${where} is a ${type} resource; ${JSON.stringify(raw)} is not a valid ${type}`);
+    throw badPayload(`${where} is ${withArticle(type)} resource; ${JSON.stringify(raw)} is not a valid ${type}`);
   }
 }
 
