@@ -179,7 +179,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       teardown: {
         deregister: (ep) => registrations.deregisterEndpoint(ep),
         cancelObservations: (ep) => observations.removeEndpoint(ep),
-        cancelQueued: (ep) => dispatcher.cancelAll(ep),
+        cancelQueued: (ep) => dispatcher.cancelAll(ep, 'the device was quarantined'),
         ...(dtls ? { closeDtlsSessions: (p: Parameters<DtlsServerTransport['closeSessions']>[0]) => dtls!.closeSessions(p) } : {}),
       },
     });

@@ -102,6 +102,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       if (!r) throw new Lwm2mError('LWM2M_ERR_NOT_FOUND', `no request ${req.params.id}`);
       return r;
     });
+    // Withdraws a request still waiting for its sleeping device (412 once it has gone out).
+    app.delete<{ Params: { id: string } }>('/api/v1/requests/:id', async (req) => ({ cancelled: await m.dispatcher.cancel(req.params.id) }));
+    // A device's waiting requests in delivery order; also for a device that is not registered
+    // now (its requests wait for it to register again, until their TTL).
+    app.get<{ Params: { ep: string } }>('/api/v1/devices/:ep/requests', async (req) => ({ requests: await m.dispatcher.pending(req.params.ep) }));
   }
 
   if (o.ops) registerOpsApi(app, o.ops, { registrations: o.registrations.store, ...(m ? { objectStore: m.objectStore } : {}) });

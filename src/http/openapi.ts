@@ -75,7 +75,7 @@ const schemas: Json = {
 };
 
 const responses: Json = Object.fromEntries(
-  [400, 401, 403, 404, 406, 409, 415, 422, 500, 502, 503, 504].map((s) => [`E${s}`, json(ref('Error'), `error (HTTP ${s}); codes: ${Object.entries(ERROR_CODES).filter(([, v]) => v.http === s).map(([k]) => k).join(', ') || 'see Error'}`)]),
+  [400, 401, 403, 404, 406, 409, 412, 415, 422, 500, 502, 503, 504].map((s) => [`E${s}`, json(ref('Error'), `error (HTTP ${s}); codes: ${Object.entries(ERROR_CODES).filter(([, v]) => v.http === s).map(([k]) => k).join(', ') || 'see Error'}`)]),
 );
 
 const paths: Json = {
@@ -140,7 +140,11 @@ const paths: Json = {
       responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } }, ...errors(400, 401) },
     }),
   },
-  '/api/v1/requests/{id}': { get: op('operations', 'a queued request and its result', { params: [pathParam('id', 'request id')], responses: { 200: json(ref('QueuedRequest')), ...errors(401, 404) } }) },
+  '/api/v1/requests/{id}': {
+    get: op('operations', 'a queued request and its result', { params: [pathParam('id', 'request id')], responses: { 200: json(ref('QueuedRequest')), ...errors(401, 404) } }),
+    delete: op('operations', 'cancel a request still waiting for its sleeping device (412 once it has been sent or has finished)', { params: [pathParam('id', 'request id')], responses: { 200: json(obj({ cancelled: ref('QueuedRequest') })), ...errors(401, 403, 404, 412) } }),
+  },
+  '/api/v1/devices/{ep}/requests': { get: op('operations', "a device's requests waiting for it to wake, in delivery order", { params: [EP], responses: { 200: json(obj({ requests: { type: 'array', items: ref('QueuedRequest') } })), ...errors(401) } }) },
   '/api/v1/tokens': {
     get: op('tokens', 'API tokens (never their secrets)', { responses: { 200: json(obj({ tokens: { type: 'array', items: ref('Token') } })), ...errors(401) } }),
     post: op('tokens', 'create a token; the secret is in this answer only', { body: body(obj({ name: { type: 'string' }, readOnly: { type: 'boolean' } }, ['name'])), responses: { 201: json({ allOf: [ref('Token'), obj({ token: { type: 'string' } })] }, 'created'), ...errors(400, 401, 403) } }),

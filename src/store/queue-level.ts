@@ -3,7 +3,7 @@ import { BatchWriter, type BatchOp } from './batch-writer.js';
 import { sublevel, type Database, type Sublevel } from './level-db.js';
 import { readOne, readRange } from './level-json.js';
 import type { LevelStoreOptions } from './observation-level.js';
-import { bySeq, checkNew, duplicateRequest, isFinished, isQueuedRequest, transition } from './queue-rules.js';
+import { bySeq, cancelled, checkNew, duplicateRequest, isFinished, isQueuedRequest, transition } from './queue-rules.js';
 import { SerialLock } from './serial-lock.js';
 import { HIGH, SEP, joinKey, keyPart, seqKey, timeKey } from './store-keys.js';
 import type { QueuedRequest, QueuedRequestStatus, RequestQueueStore } from './types.js';
@@ -138,6 +138,16 @@ export class LevelRequestQueueStore implements RequestQueueStore {
       const stale = due.filter((e) => !liveKeys.has(e.key)).map((e): BatchOp => ({ type: 'del', sublevel: this.#q, key: e.key }));
       if (stale.length > 0) await this.#writer.write(stale);
       return this.#finishAll(live, 'expired', nowMs);
+    });
+  }
+
+  cancel(id: string, at: number): Promise<QueuedRequest | undefined> {
+    return this.#exclusive(async () => {
+      const r = await this.get(id);
+      if (!r) return undefined;
+      const next = cancelled(r, at);
+      await this.#writer.write(this.#change(r, next));
+      return next;
     });
   }
 

@@ -1,4 +1,4 @@
-import { bySeq, checkNew, copyRequest, duplicateRequest, isFinished, transition } from './queue-rules.js';
+import { bySeq, cancelled, checkNew, copyRequest, duplicateRequest, isFinished, transition } from './queue-rules.js';
 import type { QueuedRequest, QueuedRequestStatus, RequestQueueStore } from './types.js';
 
 /** The request queue in memory: for tests and servers without persistence. */
@@ -49,6 +49,11 @@ export class MemoryRequestQueueStore implements RequestQueueStore {
       }
     }
     return out.sort(bySeq).map((r) => copyRequest(this.#replace(r, transition(r, 'expired', nowMs))));
+  }
+
+  async cancel(id: string, at: number): Promise<QueuedRequest | undefined> {
+    const r = this.#byId.get(id);
+    return r && copyRequest(this.#replace(r, cancelled(r, at)));
   }
 
   async cancelEndpoint(endpoint: string, at: number): Promise<QueuedRequest[]> {

@@ -31,6 +31,12 @@ export function transition(r: QueuedRequest, status: QueuedRequestStatus, at: nu
   return next;
 }
 
+/** The change an operator's cancel makes: only a request still waiting may be withdrawn. */
+export function cancelled(r: QueuedRequest, at: number): QueuedRequest {
+  if (r.status !== 'pending') throw new Lwm2mError('LWM2M_ERR_PRECONDITION_FAILED', `request ${r.id} is ${r.status}; only a pending request can be cancelled`);
+  return transition(r, 'cancelled', at);
+}
+
 /** A new request must be pending: the queue only takes work still to do. */
 export function checkNew(r: QueuedRequest): void {
   if (r.status !== 'pending') throw new Lwm2mError('LWM2M_ERR_BAD_REQUEST', `a new queued request must be pending, not ${r.status}`);

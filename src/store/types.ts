@@ -155,6 +155,11 @@ export interface RequestQueueStore {
   setStatus(id: string, status: QueuedRequestStatus, at: number, result?: Record<string, unknown>): Promise<QueuedRequest | undefined>;
   /** Marks pending requests past `expiresAt` as expired; returns them (updated). */
   expire(nowMs: number): Promise<QueuedRequest[]>;
+  /**
+   * Cancels one request that is still pending; returns it (updated), or undefined when no request
+   * has that id. A request already sent or finished is not changed: LWM2M_ERR_PRECONDITION_FAILED.
+   */
+  cancel(id: string, at: number): Promise<QueuedRequest | undefined>;
   /** Cancels every pending request of a device; returns them (updated). */
   cancelEndpoint(endpoint: string, at: number): Promise<QueuedRequest[]>;
   /** Number of pending requests, for one device or all. */

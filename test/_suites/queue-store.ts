@@ -136,6 +136,25 @@ export function queueStoreSuite(test: TestFn, name: string, factory: () => Promi
     await dispose();
   });
 
+  test(`${name}: cancel withdraws one pending request; a sent or finished one is refused unchanged`, async (t) => {
+    const { store, dispose } = await factory();
+    for (let seq = 1; seq <= 3; seq++) await store.enqueue(request({ seq }));
+    await store.setStatus('q3', 'sent', T0);
+    const gone = await store.cancel('q1', T0 + 7);
+    t.deepEqual(gone && [gone.id, gone.status, gone.updatedAt], ['q1', 'cancelled', T0 + 7]);
+    t.deepEqual((await store.get('q1'))?.status, 'cancelled', 'stored');
+    t.deepEqual((await store.pending('ep-1')).map((r) => r.id), ['q2']);
+    t.is(await store.depth('ep-1'), 1);
+    const refused = await t.throwsAsync(store.cancel('q3', T0 + 8));
+    t.true(isLwm2mError(refused) && refused.code === 'LWM2M_ERR_PRECONDITION_FAILED');
+    t.is((await store.get('q3'))?.status, 'sent');
+    await t.throwsAsync(store.cancel('q1', T0 + 9), { message: /q1 is cancelled/ });
+    t.is(await store.cancel('nope', T0), undefined);
+    await store.cancel('q2', T0 + 10);
+    t.false(store.hasPending('ep-1'));
+    await dispose();
+  });
+
   test(`${name}: depth counts pending requests per device and in all`, async (t) => {
     const { store, dispose } = await factory();
     for (let seq = 1; seq <= 5; seq++) await store.enqueue(request({ seq, endpoint: seq <= 3 ? 'a' : 'b' }));

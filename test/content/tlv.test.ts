@@ -146,7 +146,7 @@ test('hostile structures are typed 4.00 errors', (t) => {
     ['c80914', '/3/0', /claims 20 bytes but 0 remain/],
     ['d8 09 ff ff ff 00', '/3/0', /claims 16777215 bytes/],
     ['e1ffff01', '/3/0', /identifier 65535 is reserved/],
-    ['0800 03 080000', '/3', /instance TLV cannot appear inside a instance/],
+    ['0800 03 080000', '/3', /instance TLV cannot appear inside an instance/],
     ['8306 c10001', '/3/0', /resource TLV cannot appear inside a multipleResource/],
     ['c10964c10965', '/3/0', /id 9 appears twice/],
     ['c2090001', '/3/0/0', /expected one TLV for resource \/3\/0\/0/],

@@ -1,6 +1,7 @@
 import test from 'ava';
 import type { OperationResult } from '../../src/lwm2m/management/operation.js';
 import type { QueuedRequest } from '../../src/store/types.js';
+import { cli } from '../helpers/server-process.js';
 import { eventually, sleep, startTestServer } from '../helpers/management.js';
 
 /**
@@ -67,4 +68,75 @@ test('a queued request that fails on the device is reported as failed with the d
     return q.body.status === 'failed' ? q.body : undefined;
   });
   t.is((done.result as unknown as OperationResult).code, '4.04');
+});
+
+test('an operator lists what waits for a sleeping device and cancels one: the device gets the others, in order', async (t) => {
+  const s = await startTestServer({ queue: { awakeWindowMs: 1000, ttlMs: 60_000 } });
+  t.teardown(() => s.stop());
+  const d = await s.device({ endpoint: 'sleeper-c', lwm2mVersion: '1.1', queueMode: true });
+  const events = await s.events('?ep=sleeper-c&type=request-result');
+  d.sleep();
+  await sleep(1100);
+  const ids: string[] = [];
+  for (const path of ['3/0/14', '3/0/15', '3/0/9']) ids.push((await s.api<{ requestId: string }>('GET', `/api/v1/devices/sleeper-c/objects/${path}`)).body.requestId);
+
+  const listed = await s.api<{ requests: QueuedRequest[] }>('GET', '/api/v1/devices/sleeper-c/requests');
+  t.is(listed.status, 200);
+  t.deepEqual(listed.body.requests.map((r) => [r.id, r.status, (r.args as { path?: string }).path]), [
+    [ids[0], 'pending', '/3/0/14'],
+    [ids[1], 'pending', '/3/0/15'],
+    [ids[2], 'pending', '/3/0/9'],
+  ]);
+
+  const cancelled = await s.api<{ cancelled: QueuedRequest }>('DELETE', `/api/v1/requests/${ids[1]}`);
+  t.is(cancelled.status, 200);
+  t.is(cancelled.body.cancelled.status, 'cancelled');
+  const result = await events.next((e) => e.type === 'request-result');
+  t.deepEqual([(result.data.request as QueuedRequest).id, (result.data.result as OperationResult).error?.code], [ids[1], 'LWM2M_ERR_CANCELLED']);
+  const again = await s.api<{ error: { code: string } }>('DELETE', `/api/v1/requests/${ids[1]}`);
+  t.deepEqual([again.status, again.body.error.code], [412, 'LWM2M_ERR_PRECONDITION_FAILED']);
+  t.is((await s.api('DELETE', '/api/v1/requests/0000000000000000')).status, 404);
+  t.deepEqual((await s.api<{ requests: QueuedRequest[] }>('GET', '/api/v1/devices/sleeper-c/requests')).body.requests.map((r) => r.id), [ids[0], ids[2]]);
+
+  await d.wake();
+  await events.next((e) => e.type === 'request-result' && (e.data.request as QueuedRequest).id === ids[2]);
+  t.deepEqual(d.requests.map((r) => `${r.method} ${r.path}`), ['GET /3/0/14', 'GET /3/0/9']);
+  t.deepEqual((await s.api<{ requests: QueuedRequest[] }>('GET', '/api/v1/devices/sleeper-c/requests')).body.requests, []);
+  t.is((await s.api<QueuedRequest>('GET', `/api/v1/requests/${ids[1]}`)).body.status, 'cancelled');
+  const audit = await s.api<{ entries: { action: string; status?: number }[] }>('GET', '/api/v1/audit');
+  t.true(audit.body.entries.some((e) => e.action === 'DELETE /api/v1/requests/:id'), 'the cancel is an audited operator action');
+});
+
+test('lwm2m requests lists the waiting requests; lwm2m request --cancel withdraws one; errors are one line', async (t) => {
+  const s = await startTestServer({ queue: { awakeWindowMs: 1000, ttlMs: 60_000 } });
+  t.teardown(() => s.stop());
+  const env = { LWM2M_URL: s.server.httpUrl(), LWM2M_TOKEN: s.adminTokenForTests() };
+  const d = await s.device({ endpoint: 'sleeper-cli', lwm2mVersion: '1.1', queueMode: true });
+  d.sleep();
+  await sleep(1100);
+  let r = await cli(['requests', 'sleeper-cli'], env);
+  t.deepEqual([r.code, r.stdout], [0, '(none)\n']);
+  r = await cli(['read', 'sleeper-cli', '/3/0/9', '--json'], env);
+  t.is(r.code, 0, r.stderr);
+  const id = (JSON.parse(r.stdout) as { requestId: string }).requestId;
+  r = await cli(['write-composite', 'sleeper-cli', '/3/0/14=+01:00', '/3/0/15=Europe/Paris'], env);
+  t.is(r.code, 0, r.stderr);
+
+  r = await cli(['requests', 'sleeper-cli'], env);
+  t.is(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.regex(lines[0]!, /^ID\s+SEQ\s+OPERATION\s+PATH\s+CREATED\s+EXPIRES$/);
+  t.regex(lines[1]!, new RegExp(`^${id}\\s+\\d+\\s+read\\s+/3/0/9\\s`));
+  t.regex(lines[2]!, /^[0-9a-f]{16}\s+\d+\s+write-composite\s+\/3\/0\/14,\/3\/0\/15\s/);
+
+  r = await cli(['request', id, '--cancel'], env);
+  t.deepEqual([r.code, r.stdout], [0, `cancelled request ${id} (read for sleeper-cli)\n`], r.stderr);
+  r = await cli(['request', id, '--cancel'], env);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /is cancelled; only a pending request can be cancelled \(LWM2M_ERR_PRECONDITION_FAILED\)/);
+  t.is(r.stderr.trim().split('\n').length, 1);
+  r = await cli(['request', id, '--json'], env);
+  t.is((JSON.parse(r.stdout) as QueuedRequest).status, 'cancelled');
+  r = await cli(['requests', 'sleeper-cli', '--json'], env);
+  t.deepEqual((JSON.parse(r.stdout) as QueuedRequest[]).map((q) => q.operation), ['write-composite']);
 });

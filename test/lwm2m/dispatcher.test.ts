@@ -156,3 +156,60 @@ test('a device that wakes while its request is still being queued gets it delive
   t.deepEqual(sent.map((r) => `${r.method} /${r.path.join('/')}`), ['POST /3/0/4'], 'delivered while the device is still awake');
   t.deepEqual(results.map((r) => r.request.status), ['succeeded']);
 });
+
+test('an operator cancels a waiting request: it is never sent, its result says so, the others are delivered in order', async (t) => {
+  const { dispatcher, sent, results } = await setup(() => changed);
+  const ids: string[] = [];
+  for (const path of ['/3/0/4', '/3/0/5', '/3311/0/5850']) {
+    const s = await dispatcher.submit('sleepy', { op: 'execute', path });
+    if (s.queued) ids.push(s.request.id);
+  }
+  t.deepEqual((await dispatcher.pending('sleepy')).map((r) => r.id), ids);
+  const gone = await dispatcher.cancel(ids[1]!);
+  t.is(gone.status, 'cancelled');
+  t.deepEqual(results.map((r) => [r.request.id, r.request.status, r.result.error?.code]), [[ids[1], 'cancelled', 'LWM2M_ERR_CANCELLED']]);
+  t.deepEqual((await dispatcher.pending('sleepy')).map((r) => r.id), [ids[0], ids[2]]);
+  // Once finished it cannot be cancelled again; an id nobody gave out is not found.
+  await t.throwsAsync(dispatcher.cancel(ids[1]!), { message: /is cancelled; only a pending request can be cancelled/ });
+  await t.throwsAsync(dispatcher.cancel('0123456789abcdef'), { message: /no request 0123456789abcdef/ });
+  dispatcher.wake('sleepy');
+  await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(sent.map((r) => `/${r.path.join('/')}`), ['/3/0/4', '/3311/0/5850']);
+  t.is((await dispatcher.get(ids[1]!))?.status, 'cancelled');
+  await t.throwsAsync(dispatcher.cancel(ids[0]!), { message: /is succeeded/ }, 'a delivered request cannot be called back');
+});
+
+/** A queue where an operator cancels the first waiting request just after the dispatcher listed it. */
+class CancelRaceQueue extends MemoryRequestQueueStore {
+  raced = false;
+  override async pending(endpoint: string): ReturnType<MemoryRequestQueueStore['pending']> {
+    const list = await super.pending(endpoint);
+    if (!this.raced && list.length > 0) {
+      this.raced = true;
+      await this.cancel(list[0]!.id, 0);
+    }
+    return list;
+  }
+}
+
+test('a request cancelled while the dispatcher is about to send it is skipped; the queue goes on', async (t) => {
+  const queue = new CancelRaceQueue();
+  const { dispatcher, sent, results } = await setup(() => changed, queue);
+  for (const path of ['/3/0/4', '/3/0/5']) await dispatcher.submit('sleepy', { op: 'execute', path });
+  dispatcher.wake('sleepy');
+  await new Promise((r) => setTimeout(r, 20));
+  t.deepEqual(sent.map((r) => `/${r.path.join('/')}`), ['/3/0/5']);
+  t.deepEqual(results.map((r) => r.request.status), ['succeeded']);
+  t.is(await queue.depth('sleepy'), 0);
+});
+
+test('cancelAll (quarantine) tells every waiting request why it will not run', async (t) => {
+  const { dispatcher, results } = await setup(() => changed);
+  for (const path of ['/3/0/4', '/3/0/5']) await dispatcher.submit('sleepy', { op: 'execute', path });
+  const gone = await dispatcher.cancelAll('sleepy', 'the device was quarantined');
+  t.is(gone.length, 2);
+  t.deepEqual(results.map((r) => [r.request.status, r.result.error?.code, r.result.error?.message]), [
+    ['cancelled', 'LWM2M_ERR_CANCELLED', 'the device was quarantined'],
+    ['cancelled', 'LWM2M_ERR_CANCELLED', 'the device was quarantined'],
+  ]);
+});

@@ -11,7 +11,7 @@ export function eventLine(e: SseEvent): string {
   let gist = '';
   if (Array.isArray(d.values)) gist = (d.values as { path: string; value?: { value?: unknown } }[]).map((v) => `${v.path}=${JSON.stringify(v.value?.value)}`).join(' ');
   else if (e.type === 'quarantine') gist = `${String(d.action)}${d.reason ? ` (${String(d.reason)})` : ''}`;
-  else if (e.type === 'request-result') gist = `${String((d.request as { operation?: string } | undefined)?.operation)} -> ${JSON.stringify((d.result as { code?: string; ok?: boolean } | undefined)?.code ?? (d.result as { ok?: boolean } | undefined)?.ok)}`;
+  else if (e.type === 'request-result') gist = requestResultGist(d);
   else if (e.type === 'gap' && Array.isArray(d.notKept)) gist = `${d.notKept.join(', ')} events after ${String(d.lastEventId)} were not kept (no event-stream client then)`;
   else if (e.type === 'gap') gist = `events ${String(d.lastEventId)}..${String(d.oldestId)} are no longer buffered`;
   else if (typeof d.stage === 'string') gist = d.stage;
@@ -44,4 +44,12 @@ export function registerEventsCommand(program: Command): void {
         abort.abort();
       }
     });
+}
+
+/** "read -> 2.05", or the error code when the device never answered (expired, cancelled). */
+function requestResultGist(d: Record<string, unknown>): string {
+  const op = String((d.request as { operation?: unknown } | undefined)?.operation);
+  const r = (d.result ?? {}) as { code?: unknown; ok?: unknown; error?: { code?: unknown } };
+  const outcome = typeof r.code === 'string' ? r.code : typeof r.error?.code === 'string' ? r.error.code : r.ok === true ? 'ok' : 'failed';
+  return `${op} -> ${outcome}`;
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { apiCall, CliError, resolveTarget, type ApiTarget } from '../api-client.js';
 import { withApiOptions, type ApiCommandOptions } from '../options.js';
-import { printJson } from '../output.js';
+import { printJson, printTable } from '../output.js';
 import { printReply, printValues, type OperationReply } from '../result-output.js';
 import { followEvents } from '../event-client.js';
-import type { StoredValue } from '../../store/types.js';
+import type { QueuedRequest, StoredValue } from '../../store/types.js';
 
 interface OpOptions extends ApiCommandOptions {
   format?: string;
@@ -161,10 +161,37 @@ export function registerManagementCommands(program: Command): void {
       return o.json ? printJson(res.values) : printStored(res.values);
     });
 
-  withApiOptions(program.command('request <id>').description('a queued request and its result')).option('--json', 'print JSON').action(async (id: string, o: ApiCommandOptions) => {
-    const r = await apiCall<Record<string, unknown>>(await resolveTarget(o), 'GET', `/api/v1/requests/${encodeURIComponent(id)}`);
-    printJson(r);
-  });
+  withApiOptions(program.command('request <id>').description('a queued request and its result (--cancel: withdraw it while it waits)'))
+    .option('--cancel', 'cancel the request if it still waits for its device')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: ApiCommandOptions & { cancel?: boolean }) => {
+      const t = await resolveTarget(o);
+      const route = `/api/v1/requests/${encodeURIComponent(id)}`;
+      if (!o.cancel) return printJson(await apiCall<QueuedRequest>(t, 'GET', route));
+      const { cancelled } = await apiCall<{ cancelled: QueuedRequest }>(t, 'DELETE', route);
+      if (o.json) printJson(cancelled);
+      else process.stdout.write(`cancelled request ${cancelled.id} (${cancelled.operation} for ${cancelled.endpoint})\n`);
+    });
+
+  withApiOptions(program.command('requests <endpoint>').description("a device's requests waiting for it to wake, in delivery order"))
+    .option('--json', 'print JSON')
+    .action(async (ep: string, o: ApiCommandOptions) => {
+      const { requests } = await apiCall<{ requests: QueuedRequest[] }>(await resolveTarget(o), 'GET', `${base(ep)}/requests`);
+      if (o.json) return printJson(requests);
+      printTable(
+        requests.map((r) => ({ id: r.id, seq: r.seq, operation: r.operation, path: requestPaths(r), created: new Date(r.createdAt).toISOString(), expires: new Date(r.expiresAt).toISOString() })),
+        ['id', 'seq', 'operation', 'path', 'created', 'expires'],
+      );
+    });
+}
+
+/** The path (or paths, composite) a queued request is for. */
+function requestPaths(r: QueuedRequest): string {
+  const a = r.args as { path?: unknown; paths?: unknown; values?: unknown };
+  if (typeof a.path === 'string') return a.path;
+  // Composite: read and observe name paths, Write-Composite names them in its values.
+  const list: unknown[] = Array.isArray(a.paths) ? a.paths : Array.isArray(a.values) ? a.values.map((v: { path?: unknown }) => v.path) : [];
+  return list.filter((p): p is string => typeof p === 'string').join(',');
 }
 
 function printStored(values: StoredValue[]): void {

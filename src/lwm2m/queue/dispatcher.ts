@@ -1,3 +1,4 @@
+import { isLwm2mError, Lwm2mError } from '../../errors.js';
 import { pooledRandomHex } from '../../random-pool.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import type { EventBus } from '../../events.js';
@@ -122,7 +123,13 @@ export class RequestDispatcher {
         if (!next) return;
         const reg = this.#o.registrations.getByEndpoint(endpoint);
         if (!reg) return;
-        await this.#o.queue.setStatus(next.id, 'sent', this.#clock.now());
+        try {
+          await this.#o.queue.setStatus(next.id, 'sent', this.#clock.now());
+        } catch (e) {
+          // Cancelled by an operator between the listing and now: on to the next one.
+          if (isLwm2mError(e) && e.code === 'LWM2M_ERR_PRECONDITION_FAILED') continue;
+          throw e;
+        }
         const result = await this.perform(reg, next.args as unknown as Operation);
         if (!result.ok && result.error?.code === 'LWM2M_ERR_TIMEOUT') {
           // No answer: the device went back to sleep. Keep the request for its next wake-up.
@@ -137,9 +144,33 @@ export class RequestDispatcher {
     }
   }
 
-  /** Drops every pending request of a device (quarantine, operator action). */
-  async cancelAll(endpoint: string): Promise<QueuedRequest[]> {
-    return this.#o.queue.cancelEndpoint(endpoint, this.#clock.now());
+  /** The requests waiting for a device, in delivery order. */
+  pending(endpoint: string): Promise<QueuedRequest[]> {
+    return this.#o.queue.pending(endpoint);
+  }
+
+  /**
+   * Withdraws one request that still waits for its device; its `request-result` says
+   * LWM2M_ERR_CANCELLED. Unknown id: LWM2M_ERR_NOT_FOUND; already sent or finished:
+   * LWM2M_ERR_PRECONDITION_FAILED (a request on its way cannot be called back).
+   */
+  async cancel(id: string): Promise<QueuedRequest> {
+    const request = await this.#o.queue.cancel(id, this.#clock.now());
+    if (!request) throw new Lwm2mError('LWM2M_ERR_NOT_FOUND', `no request ${id}`);
+    this.#cancelled([request], 'cancelled by an operator');
+    return request;
+  }
+
+  /** Drops every pending request of a device (quarantine); `why` goes into their results. */
+  async cancelAll(endpoint: string, why: string): Promise<QueuedRequest[]> {
+    const gone = await this.#o.queue.cancelEndpoint(endpoint, this.#clock.now());
+    this.#cancelled(gone, why);
+    return gone;
+  }
+
+  /** Whoever waits for these requests' results hears that they will not come. */
+  #cancelled(requests: QueuedRequest[], why: string): void {
+    for (const request of requests) this.#o.events.emit('request-result', { request, result: failWith('LWM2M_ERR_CANCELLED', why) });
   }
 
   async #finish(id: string, status: 'succeeded' | 'failed' | 'expired', result: OperationResult): Promise<void> {
