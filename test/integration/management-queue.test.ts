@@ -137,6 +137,21 @@ test('lwm2m requests lists the waiting requests; lwm2m request --cancel withdraw
   t.is(r.stderr.trim().split('\n').length, 1);
   r = await cli(['request', id, '--json'], env);
   t.is((JSON.parse(r.stdout) as QueuedRequest).status, 'cancelled');
+  r = await cli(['request', id], env);
+  t.regex(r.stdout, new RegExp(`^id +${id}\\nendpoint +sleeper-cli\\noperation +read\\npath +/3/0/9\\nstatus +cancelled\\ncreated +\\S+\\nupdated +\\S+\\n$`));
   r = await cli(['requests', 'sleeper-cli', '--json'], env);
-  t.deepEqual((JSON.parse(r.stdout) as QueuedRequest[]).map((q) => q.operation), ['write-composite']);
+  const [composite] = JSON.parse(r.stdout) as QueuedRequest[];
+  t.is(composite?.operation, 'write-composite');
+
+  // Delivered at wake-up; then the request shows its outcome, and a read its values.
+  r = await cli(['read', 'sleeper-cli', '/3/0/14'], env);
+  const readId = /queued as request ([0-9a-f]{16})/.exec(r.stdout)?.[1];
+  t.truthy(readId, r.stdout);
+  await d.wake();
+  await eventually(async () => (await s.api<QueuedRequest>('GET', `/api/v1/requests/${readId}`)).body.status === 'succeeded');
+  r = await cli(['request', composite!.id], env);
+  t.regex(r.stdout, /^status +succeeded$/m);
+  t.regex(r.stdout, /^result +2\.04$/m);
+  r = await cli(['request', readId!], env);
+  t.regex(r.stdout, /^result +2\.05\n\nPATH +VALUE +TYPE\n\/3\/0\/14 +\+01:00 +string\n$/m);
 });

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { apiCall, CliError, resolveTarget, type ApiTarget } from '../api-client.js';
 import { withApiOptions, type ApiCommandOptions } from '../options.js';
-import { printJson, printTable } from '../output.js';
-import { printReply, printValues, type OperationReply } from '../result-output.js';
+import { printJson, printRecord, printTable } from '../output.js';
+import { failureText, printReply, printValues, type OperationReply } from '../result-output.js';
 import { followEvents } from '../event-client.js';
+import type { OperationResult } from '../../lwm2m/management/operation.js';
 import type { QueuedRequest, StoredValue } from '../../store/types.js';
 
 interface OpOptions extends ApiCommandOptions {
@@ -167,7 +168,10 @@ export function registerManagementCommands(program: Command): void {
     .action(async (id: string, o: ApiCommandOptions & { cancel?: boolean }) => {
       const t = await resolveTarget(o);
       const route = `/api/v1/requests/${encodeURIComponent(id)}`;
-      if (!o.cancel) return printJson(await apiCall<QueuedRequest>(t, 'GET', route));
+      if (!o.cancel) {
+        const r = await apiCall<QueuedRequest>(t, 'GET', route);
+        return o.json ? printJson(r) : printRequest(r);
+      }
       const { cancelled } = await apiCall<{ cancelled: QueuedRequest }>(t, 'DELETE', route);
       if (o.json) printJson(cancelled);
       else process.stdout.write(`cancelled request ${cancelled.id} (${cancelled.operation} for ${cancelled.endpoint})\n`);
@@ -183,6 +187,27 @@ export function registerManagementCommands(program: Command): void {
         ['id', 'seq', 'operation', 'path', 'created', 'expires'],
       );
     });
+}
+
+/** A queued request for people: what, for whom, where it stands; then its result. */
+function printRequest(r: QueuedRequest): void {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const result = r.result as OperationResult | undefined;
+  printRecord({
+    id: r.id,
+    endpoint: r.endpoint,
+    operation: r.operation,
+    path: requestPaths(r),
+    status: r.status,
+    created: iso(r.createdAt),
+    updated: iso(r.updatedAt),
+    ...(r.status === 'pending' ? { expires: iso(r.expiresAt) } : {}),
+    ...(result ? { result: result.ok ? (result.code ?? 'ok') : failureText(result) } : {}),
+  });
+  if (result?.ok && result.values && result.values.length > 0) {
+    process.stdout.write('\n');
+    printValues(result.values);
+  }
 }
 
 /** The path (or paths, composite) a queued request is for. */
