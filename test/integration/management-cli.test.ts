@@ -56,6 +56,16 @@ test.serial('lwm2m observe --count 2 --json prints the first value and one notif
   t.deepEqual(docs.map((vals) => vals.map((v) => v.value.value)), [[21.5], [31.5]]);
 });
 
+test.serial('lwm2m observations lists what the server still observes after the observing CLI exited', async (t) => {
+  let r = await cli(['observations', 'cli-dev'], env);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^PATHS\s+COMPOSITE\s+FORMAT\s+TOKEN\s+SINCE\n\/3303\/0\/5700\s+(\d+\s+)?[0-9a-f]+\s+\d{4}-\d\d-\d\dT\S+Z\n$/);
+  r = await cli(['observations', 'cli-dev', '--json'], env);
+  const [obs] = JSON.parse(r.stdout) as { paths: string[]; token: string }[];
+  t.deepEqual(obs?.paths, ['/3303/0/5700']);
+  t.true(d.observations.size === 1, 'the device holds it too');
+});
+
 test.serial('lwm2m values --history --json shows what was stored', async (t) => {
   const r = await cli(['values', 'cli-dev', '/3303/0/5700', '--history', '--json'], env);
   t.is(r.code, 0, r.stderr);

@@ -5,7 +5,7 @@ import { printJson, printRecord, printTable } from '../output.js';
 import { failureText, printReply, printValues, type OperationReply } from '../result-output.js';
 import { followEvents } from '../event-client.js';
 import type { OperationResult } from '../../lwm2m/management/operation.js';
-import type { QueuedRequest, StoredValue } from '../../store/types.js';
+import type { ObservationRecord, QueuedRequest, StoredValue } from '../../store/types.js';
 
 interface OpOptions extends ApiCommandOptions {
   format?: string;
@@ -137,6 +137,17 @@ export function registerManagementCommands(program: Command): void {
       } finally {
         stream.close();
       }
+    });
+
+  withApiOptions(program.command('observations <endpoint>').description('the observations the server holds on a device (they outlive the CLI that made them)'))
+    .option('--json', 'print JSON')
+    .action(async (ep: string, o: ApiCommandOptions) => {
+      const { observations } = await apiCall<{ observations: ObservationRecord[] }>(await resolveTarget(o), 'GET', `${base(ep)}/observations`);
+      if (o.json) return printJson(observations);
+      printTable(
+        observations.map((r) => ({ paths: r.paths.join(','), composite: r.composite ? 'yes' : '', format: r.accept, token: r.token, since: new Date(r.createdAt).toISOString() })),
+        ['paths', 'composite', 'format', 'token', 'since'],
+      );
     });
 
   withOp(program.command('cancel <endpoint> <path>').description('cancel an observation')).option('--passive', 'forget it; the device is reset on its next notification').action(async (ep: string, path: string, o: OpOptions & { passive?: boolean }) => {
