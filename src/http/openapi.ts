@@ -107,7 +107,7 @@ const paths: Json = {
   '/api/v1/devices/{ep}/values': { get: op('values', 'latest stored values of a device', { params: [EP], responses: { 200: json(obj({ endpoint: { type: 'string' }, values: { type: 'array', items: ref('StoredValue') } })), ...errors(401) } }) },
   '/api/v1/devices/{ep}/values/{path}': {
     get: op('values', 'latest stored values below a path, or its history (path ending in /history)', {
-      params: [pathParam('ep', 'endpoint name'), pathParam('path', 'LwM2M path, optionally followed by /history (may contain slashes)'), query('since', 'epoch ms'), query('until', 'epoch ms'), query('limit', 'history entries', { type: 'integer' })],
+      params: [pathParam('ep', 'endpoint name'), pathParam('path', 'LwM2M path, optionally followed by /history (may contain slashes)'), query('since', 'epoch ms, ISO 8601 or a duration ago (15m, 2h, 7d)'), query('until', 'same forms as since'), query('limit', 'history entries', { type: 'integer' })],
       responses: { 200: json({ type: 'object' }), ...errors(400, 401) },
     }),
   },

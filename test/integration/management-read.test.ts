@@ -100,6 +100,14 @@ test.serial('values read are in the object store with source "read", newest firs
   t.true(hist.body.history.length >= 2);
   t.deepEqual(hist.body.history[0]!.value, { type: 'float', value: 30.5 });
   t.true(hist.body.history.some((h) => (h.value as { value: number }).value === 21.5));
+  // since/until take the forms of the fleet history and the audit log: a duration ago, ISO, epoch ms.
+  const count = async (q: string): Promise<number> => (await s.api<{ history: StoredValue[] }>('GET', `/api/v1/devices/${EP}/values/3303/0/5700/history?${q}`)).body.history.length;
+  t.is(await count('since=1h'), hist.body.history.length);
+  t.is(await count(`since=${new Date(Date.now() + 60_000).toISOString()}`), 0);
+  t.is(await count(`until=${Date.now() - 3_600_000}`), 0);
+  const bad = await s.api<{ error: { code: string; message: string } }>('GET', `/api/v1/devices/${EP}/values/3303/0/5700/history?since=yesterday`);
+  t.deepEqual([bad.status, bad.body.error.code], [400, 'LWM2M_ERR_BAD_API_REQUEST']);
+  t.regex(bad.body.error.message, /since must be epoch ms, ISO 8601 or a duration like 15m, 2h, 7d/);
 });
 
 test.serial('device errors come back as results with clear codes: 4.04 unknown path, 4.05 executable, 4.06 format', async (t) => {

@@ -156,15 +156,17 @@ export function registerManagementCommands(program: Command): void {
 
   withApiOptions(program.command('values <endpoint> [path]').description('values stored for a device (latest, or --history of one path)'))
     .option('--history', 'history of the path, newest first')
-    .option('--since <time>', 'history since (ISO 8601 or epoch ms)')
+    .option('--since <time>', 'history since: epoch ms, ISO 8601 or a duration ago (15m, 2h, 7d)')
+    .option('--until <time>', 'history until (same forms)')
     .option('--limit <n>', 'history entries at most')
     .option('--json', 'print JSON')
-    .action(async (ep: string, path: string | undefined, o: ApiCommandOptions & { history?: boolean; since?: string; limit?: string }) => {
+    .action(async (ep: string, path: string | undefined, o: ApiCommandOptions & { history?: boolean; since?: string; until?: string; limit?: string }) => {
       const t = await resolveTarget(o);
       if (o.history) {
         if (!path) throw new CliError('--history needs a path');
         const q = new URLSearchParams();
         if (o.since) q.set('since', o.since);
+        if (o.until) q.set('until', o.until);
         if (o.limit) q.set('limit', o.limit);
         const res = await apiCall<{ history: StoredValue[] }>(t, 'GET', `${base(ep)}/values/${enc(path)}/history${q.size ? `?${q}` : ''}`);
         return o.json ? printJson(res.history) : printStored(res.history);

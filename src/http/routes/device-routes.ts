@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { systemClock, type Clock } from '../../clock.js';
 import { parseAttributeQuery } from '../../content/link-attributes.js';
 import { formatPath, parsePath, pathLevel } from '../../content/path.js';
 import { Lwm2mError } from '../../errors.js';
@@ -8,6 +9,7 @@ import { resolveWriteBody, resources } from '../../lwm2m/management/value-input.
 import type { ObservationService } from '../../lwm2m/observe/observation-service.js';
 import type { ModelLookup } from '../../model/types.js';
 import type { ObjectStore, RegistrationStore } from '../../store/types.js';
+import { parseTime } from './fleet-cursor.js';
 import { sendSubmission } from './operation-reply.js';
 
 export interface DeviceRouteDeps {
@@ -16,6 +18,7 @@ export interface DeviceRouteDeps {
   observations: ObservationService;
   models: ModelLookup;
   objectStore: ObjectStore;
+  clock?: Clock;
 }
 
 type Req = FastifyRequest<{ Params: { ep: string; '*': string }; Querystring: Record<string, string | undefined>; Body: unknown }>;
@@ -141,8 +144,12 @@ function registerStoreRoutes(app: FastifyInstance, d: DeviceRouteDeps): void {
     if (parts[parts.length - 1] === 'history') {
       const path = formatPath(parsePath(parts.slice(0, -1).join('/')));
       const q: { since?: number; until?: number; limit?: number } = {};
-      if (req.query.since !== undefined) q.since = timeParam(req.query.since, 'since');
-      if (req.query.until !== undefined) q.until = timeParam(req.query.until, 'until');
+      // The forms of the fleet history and the audit log: epoch ms, ISO 8601, or a duration ago.
+      const now = (d.clock ?? systemClock).now();
+      const since = parseTime(req.query.since, 'since', now);
+      const until = parseTime(req.query.until, 'until', now);
+      if (since !== undefined) q.since = since;
+      if (until !== undefined) q.until = until;
       if (req.query.limit !== undefined) {
         const n = Number(req.query.limit);
         if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', 'limit must be 1..10000');
@@ -156,11 +163,4 @@ function registerStoreRoutes(app: FastifyInstance, d: DeviceRouteDeps): void {
   app.get('/api/v1/devices/:ep/values', values);
   app.get('/api/v1/devices/:ep/values/*', values);
   app.get<{ Params: { ep: string } }>('/api/v1/devices/:ep/observations', async (req) => ({ observations: await d.observations.list(req.params.ep) }));
-}
-
-/** ISO 8601 or epoch milliseconds. */
-function timeParam(text: string, name: string): number {
-  const n = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (!Number.isFinite(n)) throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', `${name} must be ISO 8601 or epoch milliseconds`);
-  return n;
 }
