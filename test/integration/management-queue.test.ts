@@ -2,19 +2,26 @@ import test from 'ava';
 import type { OperationResult } from '../../src/lwm2m/management/operation.js';
 import type { QueuedRequest } from '../../src/store/types.js';
 import { cli } from '../helpers/server-process.js';
+import type { ExecutionContext } from 'ava';
 import { eventually, sleep, startTestServer } from '../helpers/management.js';
+
+/** A server whose awake window is `awakeMs`, and a queue-mode device it considers asleep. */
+async function sleepingDevice(t: ExecutionContext, endpoint: string, awakeMs = 1000) {
+  const s = await startTestServer({ queue: { awakeWindowMs: awakeMs, ttlMs: 60_000 } });
+  t.teardown(() => s.stop());
+  const d = await s.device({ endpoint, lwm2mVersion: '1.1', queueMode: true });
+  d.sleep();
+  await sleep(awakeMs + 100); // the server's awake window passes: it considers the device asleep
+  return { s, d };
+}
 
 /**
  * Issue "Device management": a queue-mode device sleeps, wakes and receives three queued
  * requests in order; their results are in GET /api/v1/requests/{id} and `request-result` events.
  */
 test('three requests queued while asleep are delivered in order at wake-up, with results', async (t) => {
-  const s = await startTestServer({ queue: { awakeWindowMs: 2000, ttlMs: 60_000 } });
-  t.teardown(() => s.stop());
-  const d = await s.device({ endpoint: 'sleeper', lwm2mVersion: '1.1', queueMode: true });
+  const { s, d } = await sleepingDevice(t, 'sleeper', 2000);
   const events = await s.events('?ep=sleeper&type=request-queued,request-result');
-  d.sleep();
-  await sleep(2100); // the server's awake window passes: it considers the device asleep
 
   const submitted = [
     await s.api<{ queued: boolean; requestId: string }>('PUT', '/api/v1/devices/sleeper/objects/3/0/14', { value: '+09:00' }),
@@ -55,11 +62,7 @@ test('while awake, requests to a queue-mode device go straight through (200)', a
 });
 
 test('a queued request that fails on the device is reported as failed with the device code', async (t) => {
-  const s = await startTestServer({ queue: { awakeWindowMs: 1000 } });
-  t.teardown(() => s.stop());
-  const d = await s.device({ endpoint: 'sleeper-err', lwm2mVersion: '1.1', queueMode: true });
-  d.sleep();
-  await sleep(1100);
+  const { s, d } = await sleepingDevice(t, 'sleeper-err');
   const r = await s.api<{ requestId: string }>('GET', '/api/v1/devices/sleeper-err/objects/3/9');
   t.is(r.status, 202);
   await d.wake();
@@ -71,12 +74,8 @@ test('a queued request that fails on the device is reported as failed with the d
 });
 
 test('an operator lists what waits for a sleeping device and cancels one: the device gets the others, in order', async (t) => {
-  const s = await startTestServer({ queue: { awakeWindowMs: 1000, ttlMs: 60_000 } });
-  t.teardown(() => s.stop());
-  const d = await s.device({ endpoint: 'sleeper-c', lwm2mVersion: '1.1', queueMode: true });
+  const { s, d } = await sleepingDevice(t, 'sleeper-c');
   const events = await s.events('?ep=sleeper-c&type=request-result');
-  d.sleep();
-  await sleep(1100);
   const ids: string[] = [];
   for (const path of ['3/0/14', '3/0/15', '3/0/9']) ids.push((await s.api<{ requestId: string }>('GET', `/api/v1/devices/sleeper-c/objects/${path}`)).body.requestId);
 
@@ -108,12 +107,8 @@ test('an operator lists what waits for a sleeping device and cancels one: the de
 });
 
 test('lwm2m requests lists the waiting requests; lwm2m request --cancel withdraws one; errors are one line', async (t) => {
-  const s = await startTestServer({ queue: { awakeWindowMs: 1000, ttlMs: 60_000 } });
-  t.teardown(() => s.stop());
+  const { s, d } = await sleepingDevice(t, 'sleeper-cli');
   const env = { LWM2M_URL: s.server.httpUrl(), LWM2M_TOKEN: s.adminTokenForTests() };
-  const d = await s.device({ endpoint: 'sleeper-cli', lwm2mVersion: '1.1', queueMode: true });
-  d.sleep();
-  await sleep(1100);
   let r = await cli(['requests', 'sleeper-cli'], env);
   t.deepEqual([r.code, r.stdout], [0, '(none)\n']);
   r = await cli(['read', 'sleeper-cli', '/3/0/9', '--json'], env);

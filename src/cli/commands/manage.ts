@@ -139,16 +139,10 @@ export function registerManagementCommands(program: Command): void {
       }
     });
 
-  withApiOptions(program.command('observations <endpoint>').description('the observations the server holds on a device (they outlive the CLI that made them)'))
-    .option('--json', 'print JSON')
-    .action(async (ep: string, o: ApiCommandOptions) => {
-      const { observations } = await apiCall<{ observations: ObservationRecord[] }>(await resolveTarget(o), 'GET', `${base(ep)}/observations`);
-      if (o.json) return printJson(observations);
-      printTable(
-        observations.map((r) => ({ paths: r.paths.join(','), composite: r.composite ? 'yes' : '', format: r.accept, token: r.token, since: new Date(r.createdAt).toISOString() })),
-        ['paths', 'composite', 'format', 'token', 'since'],
-      );
-    });
+  deviceListCommand<ObservationRecord>(program, 'observations', 'the observations the server holds on a device (they outlive the CLI that made them)', {
+    columns: ['paths', 'composite', 'format', 'token', 'since'],
+    row: (r) => ({ paths: r.paths.join(','), composite: r.composite ? 'yes' : '', format: r.accept, token: r.token, since: new Date(r.createdAt).toISOString() }),
+  });
 
   withOp(program.command('cancel <endpoint> <path>').description('cancel an observation')).option('--passive', 'forget it; the device is reset on its next notification').action(async (ep: string, path: string, o: OpOptions & { passive?: boolean }) => {
     printReply(await op(await resolveTarget(o), 'DELETE', `${base(ep)}/objects/${enc(path)}/observe${query(o, { mode: o.passive ? 'passive' : undefined })}`), o.json, 'cancelled');
@@ -190,15 +184,23 @@ export function registerManagementCommands(program: Command): void {
       else process.stdout.write(`cancelled request ${cancelled.id} (${cancelled.operation} for ${cancelled.endpoint})\n`);
     });
 
-  withApiOptions(program.command('requests <endpoint>').description("a device's requests waiting for it to wake, in delivery order"))
+  deviceListCommand<QueuedRequest>(program, 'requests', "a device's requests waiting for it to wake, in delivery order", {
+    columns: ['id', 'seq', 'operation', 'path', 'created', 'expires'],
+    row: (r) => ({ id: r.id, seq: r.seq, operation: r.operation, path: requestPaths(r), created: new Date(r.createdAt).toISOString(), expires: new Date(r.expiresAt).toISOString() }),
+  });
+}
+
+/**
+ * `lwm2m <name> <endpoint> [--json]`: GET /api/v1/devices/{ep}/<name>, whose answer lists the
+ * records under the same name, as a table (or JSON).
+ */
+function deviceListCommand<T>(program: Command, name: string, description: string, table: { columns: string[]; row: (r: T) => Record<string, string | number | undefined> }): void {
+  withApiOptions(program.command(`${name} <endpoint>`).description(description))
     .option('--json', 'print JSON')
     .action(async (ep: string, o: ApiCommandOptions) => {
-      const { requests } = await apiCall<{ requests: QueuedRequest[] }>(await resolveTarget(o), 'GET', `${base(ep)}/requests`);
-      if (o.json) return printJson(requests);
-      printTable(
-        requests.map((r) => ({ id: r.id, seq: r.seq, operation: r.operation, path: requestPaths(r), created: new Date(r.createdAt).toISOString(), expires: new Date(r.expiresAt).toISOString() })),
-        ['id', 'seq', 'operation', 'path', 'created', 'expires'],
-      );
+      const list = (await apiCall<Record<string, T[]>>(await resolveTarget(o), 'GET', `${base(ep)}/${name}`))[name] ?? [];
+      if (o.json) printJson(list);
+      else printTable(list.map(table.row), table.columns);
     });
 }
 
