@@ -1,8 +1,12 @@
 import dgram from 'node:dgram';
 
 /**
- * Lightweight LwM2M devices for bench/management.ts: one raw dgram socket each, as cheap per
- * datagram as the echo server the ceiling is measured against. Each device
+ * Lightweight LwM2M devices for bench/management.ts: one raw dgram socket each, and per datagram
+ * little JavaScript beyond the echo loops the ceiling is measured with (no allocation but the
+ * answer to a read: ACKs are read off the header, the Uri-Path is compared as bytes, CON
+ * notifications reuse one buffer). In a profile of the load process the devices' own code is
+ * about 3% of its time and the send system call about 21%; the benchmark prints the load's CPU
+ * per operation next to the echo loops' (20-22 µs against 14-15 µs measured). Each device
  *  - registers with a real Register (CON POST /rd, link format) and waits for its 2.01;
  *  - answers every GET of /3303/0/5700 with a piggybacked 2.05 built from pre-encoded payloads
  *    (text, SenML CBOR or TLV, whichever the Accept option asks for; 4.04 for any other path);
@@ -89,17 +93,23 @@ interface Parsed {
   type: number;
   code: number;
   mid: number;
-  token: Buffer;
-  path: string;
+  tokenStart: number;
+  tokenEnd: number;
+  /** Whether the Uri-Path is RESOURCE (compared byte by byte: no string is built). */
+  isResource: boolean;
   observe: number | undefined;
   accept: number | undefined;
 }
+
+/** RESOURCE's Uri-Path segments as bytes. */
+const RESOURCE_SEGMENTS = RESOURCE.split('/').slice(1).map((seg) => Buffer.from(seg));
 
 /** Just enough of RFC 7252 §3 to answer the server: header, token, Uri-Path, Observe, Accept. */
 function parse(b: Buffer): Parsed | undefined {
   if (b.length < 4 || b[0] >> 6 !== 1) return undefined;
   const tkl = b[0] & 15;
-  const out: Parsed = { type: (b[0] >> 4) & 3, code: b[1], mid: (b[2] << 8) | b[3], token: b.subarray(4, 4 + tkl), path: '', observe: undefined, accept: undefined };
+  const out: Parsed = { type: (b[0] >> 4) & 3, code: b[1], mid: (b[2] << 8) | b[3], tokenStart: 4, tokenEnd: 4 + tkl, isResource: true, observe: undefined, accept: undefined };
+  let segments = 0;
   let i = 4 + tkl;
   let num = 0;
   while (i < b.length && b[i] !== 0xff) {
@@ -113,11 +123,14 @@ function parse(b: Buffer): Parsed | undefined {
     num += d;
     let v = 0;
     if (num === 6 || num === 17) for (let k = 0; k < l; k++) v = v * 256 + b[i + k];
-    if (num === 11) out.path += '/' + b.toString('utf8', i, i + l);
-    else if (num === 6) out.observe = v;
+    if (num === 11) {
+      const want = RESOURCE_SEGMENTS[segments++];
+      if (want === undefined || want.length !== l || want.compare(b, i, i + l) !== 0) out.isResource = false;
+    } else if (num === 6) out.observe = v;
     else if (num === 17) out.accept = v;
     i += l;
   }
+  if (segments !== RESOURCE_SEGMENTS.length) out.isResource = false;
   return out;
 }
 
@@ -134,7 +147,7 @@ export class LightDevice {
   #registered: (() => void) | undefined;
   #registerMid = -1;
   /** The observation the server really established (token, format), once it did. */
-  #obs: { token: Buffer; cf: number; templates: { data: Buffer; observeAt: number }[] } | undefined;
+  #obs: { token: Buffer; cf: number; templates: { data: Buffer; observeAt: number }[]; scratch: Buffer } | undefined;
   #seq = 1;
   #notifying = false;
   #confirmable = true;
@@ -227,8 +240,10 @@ export class LightDevice {
     const obs = this.#obs!;
     const seq = this.#seq++ & 0xffffff;
     const t = obs.templates[seq % VARIANTS]!;
-    // Each send gets its own buffer: the previous one may still be queued in libuv (NON window).
-    const data = Buffer.from(t.data);
+    // A CON goes out only once the previous one is ACKed, so its buffer has left and one scratch
+    // buffer serves them all; a NON gets its own (the previous may still be queued in libuv).
+    const data = this.#confirmable && t.data.length === obs.scratch.length ? obs.scratch : Buffer.allocUnsafe(t.data.length);
+    t.data.copy(data);
     const mid = this.#nextMid();
     data[0] = (data[0]! & 0xcf) | ((this.#confirmable ? 0 : 1) << 4);
     data[2] = mid >> 8;
@@ -245,17 +260,11 @@ export class LightDevice {
   }
 
   #receive(b: Buffer): void {
+    // An empty ACK or RST (4 bytes, code 0): the answer to a notification, read off the header.
+    if (b.length === 4 && b[1] === 0 && b[0]! >> 6 === 1) return this.#acked((b[0]! >> 4) & 3, (b[2]! << 8) | b[3]!);
     const m = parse(b);
     if (!m) return;
-    if (m.code === 0) {
-      // Empty ACK of a CON notification (RST: the server dropped the observation).
-      if (m.type === 3) this.resets++;
-      if (this.#inFlight.delete(m.mid)) {
-        this.acked++;
-        if (this.#notifying && m.type === 2) this.#notify();
-      }
-      return;
-    }
+    if (m.code === 0) return this.#acked(m.type, m.mid);
     if (m.type === 2 && m.mid === this.#registerMid) {
       this.#registerMid = -1;
       this.#registered?.();
@@ -265,8 +274,11 @@ export class LightDevice {
     if (m.code !== 0x01 || m.type > 1) return; // only GETs are expected from the server
     const respType = m.type === 0 ? 2 : 1; // piggybacked ACK for a CON, NON for a NON
     const respMid = m.type === 0 ? m.mid : this.#nextMid();
-    if (m.path !== RESOURCE) {
-      const nf = Buffer.concat([Buffer.from([0x40 | (respType << 4) | m.token.length, 0x84, respMid >> 8, respMid & 0xff]), m.token]);
+    const tkl = m.tokenEnd - m.tokenStart;
+    if (!m.isResource) {
+      const nf = Buffer.allocUnsafe(4 + tkl);
+      nf.set([0x40 | (respType << 4) | tkl, 0x84, respMid >> 8, respMid & 0xff]);
+      b.copy(nf, 4, m.tokenStart, m.tokenEnd);
       this.socket.send(nf, this.#server.port, this.#server.address);
       return;
     }
@@ -275,8 +287,9 @@ export class LightDevice {
     const answerCf = PAYLOADS.has(cf) ? cf : CF.TEXT;
     if (m.observe === 0) {
       // RFC 7641 §3.1: register; notifications reuse the token of this GET.
-      const token = Buffer.from(m.token);
-      this.#obs = { token, cf: answerCf, templates: payloads.map((p) => response205(0, 0, token, answerCf, p, 0)) };
+      const token = Buffer.from(b.subarray(m.tokenStart, m.tokenEnd));
+      const templates = payloads.map((p) => response205(0, 0, token, answerCf, p, 0));
+      this.#obs = { token, cf: answerCf, templates, scratch: Buffer.alloc(templates[0]!.data.length) };
       this.socket.send(response205(respType, respMid, token, answerCf, payloads[0]!, this.#seq++).data, this.#server.port, this.#server.address);
       return;
     }
@@ -284,15 +297,23 @@ export class LightDevice {
     this.reads++;
     // The canned part after the token (Content-Format, marker, payload) is pre-encoded.
     const tail = READ_TAILS.get(answerCf)![this.reads % VARIANTS]!;
-    const tkl = m.token.length;
     const out = Buffer.allocUnsafe(4 + tkl + tail.length);
     out[0] = 0x40 | (respType << 4) | tkl;
     out[1] = 0x45;
     out[2] = respMid >> 8;
     out[3] = respMid & 0xff;
-    m.token.copy(out, 4);
+    b.copy(out, 4, m.tokenStart, m.tokenEnd);
     tail.copy(out, 4 + tkl);
     this.socket.send(out, this.#server.port, this.#server.address);
+  }
+
+  /** An empty ACK of a CON notification, or an RST (the server dropped the observation). */
+  #acked(type: number, mid: number): void {
+    if (type === 3) this.resets++;
+    if (this.#inFlight.delete(mid)) {
+      this.acked++;
+      if (this.#notifying && type === 2) this.#notify();
+    }
   }
 }
 

@@ -13,7 +13,8 @@ import { list, median } from './rounds.js';
  * Device management throughput (issue "Device management"): the server runs in its own
  * process (bench/management-server.ts, LevelDB store); this process is the load: N lightweight
  * devices on raw dgram sockets (bench/management-devices.ts: a real Register, canned 2.05
- * answers, pre-generated notification datagrams), as cheap per datagram as the echo server.
+ * answers, pre-generated notification datagrams), with little JavaScript per datagram beyond the
+ * echo loops'; the CPU each side spends per operation is printed (CpuTally).
  * Measured, each for a bounded time:
  *
  *  1. server-initiated Reads/s, driven by a bench-only driver inside the server process
@@ -236,6 +237,37 @@ async function openTarget(file: string, n: number) {
 
 type Target = Awaited<ReturnType<typeof openTarget>>;
 
+/**
+ * CPU per operation of a server process and of this (load) process, summed over slices: from
+ * /proc for the server (Linux; NaN elsewhere), process.cpuUsage() here. Both sides of one
+ * two-core machine: a ratio to the echo is at most what the two processes together spend per
+ * operation allows.
+ */
+class CpuTally {
+  ops = 0;
+  serverMs = 0;
+  loadMs = 0;
+  async slice<T>(pid: number | undefined, run: () => Promise<T>, ops: (r: T) => number): Promise<T> {
+    const statFile = `/proc/${pid}/stat`;
+    const s0 = procCpuMs(statFile);
+    const l0 = process.cpuUsage();
+    const r = await run();
+    const l = process.cpuUsage(l0);
+    const s1 = procCpuMs(statFile);
+    this.ops += ops(r);
+    this.serverMs += s0 === undefined || s1 === undefined ? NaN : s1 - s0;
+    this.loadMs += (l.user + l.system) / 1000;
+    return r;
+  }
+  /** Server and load CPU per operation (µs). */
+  get server(): number {
+    return (1000 * this.serverMs) / this.ops;
+  }
+  get load(): number {
+    return (1000 * this.loadMs) / this.ops;
+  }
+}
+
 const sumCpu = (cs: Cpu[]): Cpu => cs.reduce((a, c) => ({ processMs: a.processMs + c.processMs, mainThreadMs: a.mainThreadMs < 0 || c.mainThreadMs < 0 ? -1 : a.mainThreadMs + c.mainThreadMs, batches: a.batches + c.batches, batchOps: a.batchOps + c.batchOps }), { processMs: 0, mainThreadMs: 0, batches: 0, batchOps: 0 });
 
 export async function run(opts: ManagementBenchOptions = {}): Promise<ManagementBenchRow[]> {
@@ -253,12 +285,15 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     // server can do on coap-packet + cbor-x + LevelDB, none of our code.
     const floor = await openTarget('./stack-floor-server.js', n);
     targets.push(floor);
+    const echoCpu = new CpuTally();
+    const readCpu = new CpuTally();
+    const notifyCpu = new CpuTally();
     const echoSlice = async (ms: number): Promise<number> => {
-      const r = await udpCeiling(echo.ready.port, n, ms);
+      const r = await echoCpu.slice(echo.child.pid, () => udpCeiling(echo.ready.port, n, ms), (x) => x.ops);
       return r.ops / r.seconds;
     };
     // Warm-up (not counted): 2 s of each operation per server, so the hot paths are compiled.
-    await echoSlice(1000);
+    await udpCeiling(echo.ready.port, n, 1000);
     for (const t of [ours, floor]) {
       await t.reads(2000);
       await t.notify(2000);
@@ -278,8 +313,8 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     for (let r = 0; r < rounds; r++) {
       ceilings.push(await echoSlice(sliceMs));
       const profile = r === 0 && profDir !== undefined;
-      oursReads.push(await (profile ? profiled(ours.server, 'reads', () => ours.reads(sliceMs)) : ours.reads(sliceMs)));
-      oursNotify.push(await (profile ? profiled(ours.server, 'notify', () => ours.notify(sliceMs)) : ours.notify(sliceMs)));
+      oursReads.push(await readCpu.slice(ours.server.pid, () => (profile ? profiled(ours.server, 'reads', () => ours.reads(sliceMs)) : ours.reads(sliceMs)), (x) => x.ok));
+      oursNotify.push(await notifyCpu.slice(ours.server.pid, () => (profile ? profiled(ours.server, 'notify', () => ours.notify(sliceMs)) : ours.notify(sliceMs)), (x) => x.counted.count));
       floorReads.push(await floor.reads(sliceMs));
       floorNotify.push(await floor.notify(sliceMs));
       boundPut.push(await floor.notify(sliceMs, 'put'));
@@ -344,10 +379,20 @@ export async function run(opts: ManagementBenchOptions = {}): Promise<Management
     log(`registration of ${n} devices: ${ours.regSeconds.toFixed(2)} s; read failures: ${readFailures} in-server, ${viaHttp.failed} via HTTP; notifications sent ${sum(oursNotify, 'sent')}, ACKed ${sum(oursNotify, 'acked')}, re-sent ${sum(oursNotify, 'resent')}, RST ${sum(oursNotify, 'resets')}, stored ${total(oursNotify, (x) => x.counted.count)} (${total(oursNotify, (x) => x.counted.stored)} values); stack floor: notifications sent ${sum(floorNotify, 'sent')}, ACKed ${sum(floorNotify, 'acked')}, stored ${total(floorNotify, (x) => x.counted.count)}\n`);
     const perOp = (c: Cpu, ops: number): string =>
       `${us(c.processMs, ops)} µs (main thread ${us(c.mainThreadMs, ops)} µs; ${c.batches > 0 ? (ops / c.batches).toFixed(1) : '-'} operations and ${c.batches > 0 ? (c.batchOps / c.batches).toFixed(1) : '-'} LevelDB writes per batch)`;
-    const readCpu = sumCpu(oursReads.map((x) => x.cpu));
-    const notifyCpu = sumCpu(oursNotify.map((x) => x.counted.cpu));
-    log(`server process CPU per operation: per read ${perOp(readCpu, total(oursReads, (x) => x.ok))}; per notification ${perOp(notifyCpu, total(oursNotify, (x) => x.counted.count))}`);
+    const readServerCpu = sumCpu(oursReads.map((x) => x.cpu));
+    const notifyServerCpu = sumCpu(oursNotify.map((x) => x.counted.cpu));
+    log(`server process CPU per operation: per read ${perOp(readServerCpu, total(oursReads, (x) => x.ok))}; per notification ${perOp(notifyServerCpu, total(oursNotify, (x) => x.counted.count))}`);
     log(`stack floor process CPU per operation: per read ${us(sumCpu(floorReads.map((x) => x.cpu)).processMs, total(floorReads, (x) => x.ok))} µs; per notification ${us(sumCpu(floorNotify.map((x) => x.counted.cpu)).processMs, total(floorNotify, (x) => x.counted.count))} µs\n`);
+    // Both processes share the machine's cores: at the same utilisation a ratio r to the echo
+    // needs server + load CPU per operation within (echo server + echo load) / r.
+    const echoBoth = echoCpu.server + echoCpu.load;
+    const budget = (r: number, t: CpuTally): string => (echoBoth / r - t.load).toFixed(1);
+    const predicted = (t: CpuTally): string => (echoBoth / (t.server + t.load)).toFixed(2);
+    log(
+      `CPU per operation, server process / load process: echo round trip ${echoCpu.server.toFixed(1)} / ${echoCpu.load.toFixed(1)} µs; our read ${readCpu.server.toFixed(1)} / ${readCpu.load.toFixed(1)} µs; our notification ${notifyCpu.server.toFixed(1)} / ${notifyCpu.load.toFixed(1)} µs. ` +
+        `On shared cores a ratio r needs server + load within (echo server + echo load) / r: for 0.5x the server may spend ${budget(0.5, readCpu)} µs per read, for 0.7x ${budget(0.7, notifyCpu)} µs per notification; ` +
+        `the ratios this CPU alone predicts: reads ${predicted(readCpu)}x, notifications ${predicted(notifyCpu)}x (a measured ratio below its prediction is time the cores sat idle).\n`,
+    );
     log('| measurement | ops | seconds | ops/s | ratio to ceiling | target |');
     log('|---|---:|---:|---:|---:|---|');
     rows.forEach((r, i) => log(`| ${r.name} | ${r.ops || '-'} | ${r.seconds.toFixed(2)} | ${Math.round(r.perSecond)} | ${r.ratio.toFixed(2)}x | ${targetsText[i]} |`));
