@@ -66,7 +66,7 @@ test('tag arguments and the progress bar text', (t) => {
   t.is(renderProgress('values', 1200, undefined), 'values 1200');
 });
 
-test('event lines for people: values, and the two kinds of gap', (t) => {
+test('event lines for people: values, request results, and the two kinds of gap', (t) => {
   const at = '2026-12-08T01:00:00.000Z';
   t.is(eventLine({ type: 'notification', data: { at, endpoint: 'dev-1', values: [{ path: '/3303/0/5700', value: { type: 'float', value: 21.5 } }] } }), `${at}  notification       dev-1  /3303/0/5700=21.5`);
   t.is(eventLine({ type: 'gap', data: { at, lastEventId: 4, oldestId: 9, latestId: 20 } }), `${at}  gap                -  events 4..9 are no longer buffered`);
@@ -74,4 +74,9 @@ test('event lines for people: values, and the two kinds of gap', (t) => {
     eventLine({ type: 'gap', data: { at, lastEventId: 4, oldestId: 1, latestId: 20, notKept: ['notification', 'read', 'send'] } }),
     `${at}  gap                -  notification, read, send events after 4 were not kept (no event-stream client then)`,
   );
+  // A device's answer by its CoAP code; a request that never reached the device by its error code.
+  const request = { operation: 'read', endpoint: 'dev-1' };
+  t.is(eventLine({ type: 'request-result', data: { at, endpoint: 'dev-1', request, result: { ok: true, code: '2.05' } } }), `${at}  request-result     dev-1  read -> 2.05`);
+  t.is(eventLine({ type: 'request-result', data: { at, endpoint: 'dev-1', request, result: { ok: false, code: '4.04', error: { code: 'LWM2M_ERR_DEVICE_ERROR' } } } }), `${at}  request-result     dev-1  read -> 4.04`);
+  t.is(eventLine({ type: 'request-result', data: { at, endpoint: 'dev-1', request, result: { ok: false, error: { code: 'LWM2M_ERR_CANCELLED' } } } }), `${at}  request-result     dev-1  read -> LWM2M_ERR_CANCELLED`);
 });
