@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isLwm2mError, Lwm2mError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { EventBus } from '../events.js';
@@ -34,6 +34,9 @@ export interface ApiOptions {
   ops?: OpsApi;
 }
 
+/** Longest URL parameter the router takes: a 255-character endpoint name, percent-encoded, fits. */
+const MAX_PARAM_LENGTH = 1024;
+
 /** Error bodies: `{ "error": { "code": "LWM2M_ERR_...", "message": "..." } }`. */
 export function errorBody(e: Lwm2mError): { error: { code: string; message: string } } {
   return { error: { code: e.code, message: e.message } };
@@ -41,7 +44,19 @@ export function errorBody(e: Lwm2mError): { error: { code: string; message: stri
 
 /** The management API (JSON over HTTP, bearer token). Routes are listed in the README. */
 export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: o.logger.child({ component: 'http' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    loggerInstance: o.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+    // Endpoint names may be 255 characters (the registration interface takes that many), 765 once
+    // percent-encoded; Fastify's default of 100 per URL parameter refused longer ones.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // URLs the router refuses before any route runs get the API's error shape too.
+    frameworkErrors: (err: FastifyError, _req: FastifyRequest, reply: FastifyReply) => {
+      const message = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `a URL segment is longer than ${MAX_PARAM_LENGTH} characters` : 'the URL is not valid (a bad percent-encoding?)';
+      void reply.code(400).send(errorBody(new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', message)));
+    },
+  });
   trackRoutes(app);
 
   app.addHook('onRequest', async (req, reply) => {
