@@ -150,3 +150,21 @@ test('lwm2m requests lists the waiting requests; lwm2m request --cancel withdraw
   r = await cli(['request', readId!], env);
   t.regex(r.stdout, /^result +2\.05\n\nPATH +VALUE +TYPE\n\/3\/0\/14 +\+01:00 +string\n$/m);
 });
+
+test('requests outlive a de-registration: listed meanwhile, delivered when the device registers again', async (t) => {
+  const { s, d } = await sleepingDevice(t, 'sleeper-rereg');
+  const events = await s.events('?ep=sleeper-rereg&type=request-result');
+  const queued = await s.api<{ requestId: string }>('GET', '/api/v1/devices/sleeper-rereg/objects/3/0/9');
+  t.is(queued.status, 202);
+  t.is((await s.api('DELETE', '/api/v1/devices/sleeper-rereg')).status, 200, 'operator-side de-registration');
+  t.is((await s.api('GET', '/api/v1/devices/sleeper-rereg')).status, 404);
+  const waiting = await s.api<{ requests: QueuedRequest[] }>('GET', '/api/v1/devices/sleeper-rereg/requests');
+  t.deepEqual(waiting.body.requests.map((r) => r.id), [queued.body.requestId]);
+
+  await d.wake({ update: false });
+  await d.register();
+  const result = await events.next((e) => e.type === 'request-result');
+  t.is((result.data.request as QueuedRequest).id, queued.body.requestId);
+  t.deepEqual((result.data.result as OperationResult).values?.[0]?.value, { type: 'integer', value: 87 });
+  t.deepEqual(d.requests.map((r) => `${r.method} ${r.path}`), ['GET /3/0/9']);
+});
