@@ -3,25 +3,23 @@
  * value, so a bad key cannot leak through an error or a log line.
  */
 import { Lwm2mError } from '../errors.js';
+import { endpointNameProblem } from '../lwm2m/endpoint-name.js';
 import { fingerprint, toSpki } from './public-key.js';
 import type { SecurityInfo, SecuritySummary } from './types.js';
 
 /** RFC 4279 §5.3: implementations support identities up to 128 bytes and PSKs up to 64 bytes. */
 export const MAX_PSK_IDENTITY_BYTES = 128;
 export const MAX_PSK_KEY_BYTES = 64;
-/** Endpoint names are URNs or short names; a bound keeps index keys and logs small. */
-export const MAX_ENDPOINT_BYTES = 256;
 
 function bad(message: string): Lwm2mError {
   return new Lwm2mError('LWM2M_ERR_BAD_REQUEST', message);
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
+/** An endpoint name an operator provisions: the rule Register and Bootstrap-Request apply. */
 export function checkEndpoint(endpoint: unknown): string {
-  if (typeof endpoint !== 'string' || endpoint === '') throw bad('endpoint must be a non-empty string');
-  if (Buffer.byteLength(endpoint) > MAX_ENDPOINT_BYTES) throw bad(`endpoint must be at most ${MAX_ENDPOINT_BYTES} bytes`);
-  if (CONTROL.test(endpoint)) throw bad('endpoint must not contain control characters');
+  if (typeof endpoint !== 'string') throw bad('endpoint must be a non-empty string');
+  const problem = endpointNameProblem(endpoint);
+  if (problem !== undefined) throw bad(`endpoint ${problem}`);
   return endpoint;
 }
 

@@ -122,7 +122,7 @@ test.serial('device errors come back as results with clear codes: 4.04 unknown p
   t.is(res.body.error?.code, 'LWM2M_ERR_UNKNOWN_DEVICE');
 });
 
-test.serial('a device with a 255-character endpoint name (with / and %) is managed through the API; URLs the router refuses get the API error shape', async (t) => {
+test.serial('devices with a 255-character endpoint name (with / and %) or one with spaces and accents are managed through the API; URLs the router refuses get the API error shape', async (t) => {
   const ep = `urn:dev:a%b/${'x'.repeat(243)}`;
   t.is(ep.length, 255);
   await s.device({ endpoint: ep, lwm2mVersion: '1.1' });
@@ -131,6 +131,11 @@ test.serial('a device with a 255-character endpoint name (with / and %) is manag
   t.deepEqual(res.body.values?.[0]?.value, { type: 'integer', value: 87 });
   const device = await s.api<{ endpoint: string }>('GET', `/api/v1/devices/${encodeURIComponent(ep)}`);
   t.is(device.body.endpoint, ep);
+  // Spaces and non-ASCII letters are endpoint names too (the rule bootstrap and provisioning apply).
+  const spaced = 'capteur é 1';
+  await s.device({ endpoint: spaced, lwm2mVersion: '1.1' });
+  const read = await s.api<OperationResult>('GET', `/api/v1/devices/${encodeURIComponent(spaced)}/objects/3/0/9`);
+  t.is(read.status, 200, JSON.stringify(read.body));
   for (const url of [`/api/v1/devices/${'y'.repeat(1100)}`, '/api/v1/devices/%E0%A4%A/objects/3']) {
     const bad = await s.api<{ error: { code: string; message: string } }>('GET', url);
     t.is(bad.status, 400, url.slice(0, 40));

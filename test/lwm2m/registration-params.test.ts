@@ -2,6 +2,8 @@ import test from 'ava';
 import { Lwm2mError } from '../../src/errors.js';
 import { parseRegisterParams, parseUpdateParams } from '../../src/lwm2m/registration/params.js';
 import { parseRegistrationLinks } from '../../src/lwm2m/registration/object-links.js';
+import { parseBootstrapQuery } from '../../src/lwm2m/bootstrap/request-check.js';
+import { checkEndpoint } from '../../src/security/credential-input.js';
 import { loadCapture, payloadOf } from '../helpers/captures.js';
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -42,8 +44,23 @@ test('bad Register parameters are 4.00, an unsupported version 4.12', (t) => {
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'b=UQSU'])), '4.00', 'a letter repeated further on');
   t.is(parseRegisterParams(['ep=a', 'b=UQS']).binding, 'UQS');
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'ep=b'])), '4.00');
-  t.is(codeOf(() => parseRegisterParams(['ep=bad name'])), '4.00');
+  t.is(codeOf(() => parseRegisterParams(['ep=bad\u0007name'])), '4.00', 'a control character');
+  t.is(codeOf(() => parseRegisterParams([`ep=${'é'.repeat(129)}`])), '4.00', '258 bytes');
   t.is(codeOf(() => parseRegisterParams(['ep=a', 'lwm2m=2.0'])), '4.12');
+});
+
+test('one endpoint-name rule for Register, Bootstrap-Request and provisioning: a name one accepts, all accept', (t) => {
+  const names = ['urn:imei:490154203237518', 'capteur é 1', 'a/b%c', 'x'.repeat(256), 'é'.repeat(128), '', 'x'.repeat(257), 'é'.repeat(129), 'tab\there', 'del\u007f'];
+  for (const name of names) {
+    const verdicts = [
+      codeOf(() => parseRegisterParams([`ep=${name}`])) === undefined,
+      codeOf(() => parseBootstrapQuery([`ep=${name}`])) === undefined,
+      codeOf(() => checkEndpoint(name)) === undefined,
+    ];
+    t.deepEqual(verdicts, verdicts.map(() => verdicts[0]), JSON.stringify(name.slice(0, 20)));
+  }
+  t.is(parseRegisterParams(['ep=capteur é 1']).endpoint, 'capteur é 1', 'spaces and non-ASCII letters are names too');
+  t.is(codeOf(() => parseRegisterParams([`ep=${'x'.repeat(257)}`])), '4.00');
 });
 
 test('Update parameters are all optional; unknown ones are ignored', (t) => {

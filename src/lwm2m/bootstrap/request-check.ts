@@ -4,6 +4,7 @@
  * certificate must be the bootstrap credentials configured for the endpoint (Core §7.1: the
  * bootstrap server binds the credentials to the Endpoint Client Name).
  */
+import { endpointNameProblem } from '../endpoint-name.js';
 import { Lwm2mError } from '../../errors.js';
 import { describePeerIdentity } from '../../security/registration-guard.js';
 import type { PeerIdentity } from '../../transport/types.js';
@@ -30,7 +31,8 @@ export function parseBootstrapQuery(query: readonly string[]): BootstrapQuery {
     if (seen.has(name)) throw bad(`parameter ${name} given twice`);
     seen.add(name);
     if (name === 'ep') {
-      if (value === '' || Buffer.byteLength(value) > 256 || /[\u0000-\u001f\u007f]/.test(value)) throw bad('ep must be a non-empty endpoint name of at most 256 bytes');
+      const problem = endpointNameProblem(value);
+      if (problem !== undefined) throw bad(`ep (the endpoint name) ${problem}`);
       out.endpoint = value;
     } else {
       if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw bad(`pct must be a Content-Format number, got "${value}"`);

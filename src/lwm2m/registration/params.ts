@@ -1,3 +1,4 @@
+import { endpointNameProblem } from '../endpoint-name.js';
 import { Lwm2mError } from '../../errors.js';
 
 /**
@@ -24,8 +25,6 @@ export interface UpdateParams {
 /** LwM2M 1.1 Core §6.2.1.1: lifetime defaults to 86400 s when the client sends none. */
 export const DEFAULT_LIFETIME = 86400;
 export const SUPPORTED_VERSIONS = ['1.0', '1.1', '1.2'] as const;
-/** Endpoint names become store keys, log fields and URL segments: keep them printable. */
-const ENDPOINT = /^[\x21-\x7e]{1,255}$/;
 /** 1.0 bindings: U, UQ, S, SQ, US, UQS; 1.1 binding letters: U M H T S N (queue mode via `Q`). */
 const BINDING = /^[UMHTSNQ]{1,7}$/;
 
@@ -83,7 +82,8 @@ export function parseRegisterParams(query: readonly string[]): RegisterParams {
   const q = queryMap(query);
   const endpoint = stringParam(q, 'ep');
   if (endpoint === undefined) throw bad('missing endpoint name "ep"');
-  if (!ENDPOINT.test(endpoint)) throw bad('invalid endpoint name');
+  const problem = endpointNameProblem(endpoint);
+  if (problem !== undefined) throw bad(`ep (the endpoint name) ${problem}`);
   const version = stringParam(q, 'lwm2m') ?? '1.0';
   if (!(SUPPORTED_VERSIONS as readonly string[]).includes(version)) {
     // LwM2M 1.1 Transport §6.4.1 (Register response codes): an LwM2M version the server does
