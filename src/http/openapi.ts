@@ -20,6 +20,8 @@ const EP = pathParam('ep', 'endpoint name');
 const OBJ_PATH = pathParam('path', 'LwM2M path below the device, e.g. 3/0/13, optionally followed by /discover, /attributes, /execute or /observe (may contain slashes)');
 const FORMAT = query('format', 'Content-Format number to ask the device for', { type: 'integer' });
 const TIMEOUT = query('timeout', 'seconds to wait for the device', { type: 'number' });
+/** A device operation's deadlines: its answer, and (queued for a sleeping device) its wait. */
+const DEADLINES = [TIMEOUT, query('ttl', 'seconds a request queued for a sleeping device waits before it expires (default: the server\'s queue TTL)', { type: 'number' })];
 const FLEET_FILTERS = [
   query('ep', 'endpoint name, or prefix followed by *'),
   query('status', 'comma-separated: online, sleeping, quarantined, offline'),
@@ -93,17 +95,17 @@ const paths: Json = {
     delete: op('devices', 'operator-side de-registration', { params: [EP], responses: { 200: json(obj({ deregistered: ref('Device') })), ...errors(401, 403, 404) } }),
   },
   '/api/v1/devices/{ep}/objects/{path}': {
-    get: op('operations', 'Read (or Discover with /discover)', { params: [EP, OBJ_PATH, FORMAT, TIMEOUT], responses: OPERATION }),
-    put: op('operations', 'Write (mode=replace|update) or Write-Attributes (/attributes)', { params: [EP, OBJ_PATH, FORMAT, TIMEOUT, query('mode', 'replace or update')], body: body({ type: 'object' }), responses: OPERATION }),
-    post: op('operations', 'Create (on an object), Execute (/execute) or Observe (/observe)', { params: [EP, OBJ_PATH, FORMAT, TIMEOUT], body: body({ type: 'object' }, false), responses: OPERATION }),
-    delete: op('operations', 'Delete, or cancel an observation (/observe, mode=active|passive)', { params: [EP, OBJ_PATH, TIMEOUT, query('mode', 'active or passive')], responses: OPERATION }),
+    get: op('operations', 'Read (or Discover with /discover)', { params: [EP, OBJ_PATH, FORMAT, ...DEADLINES], responses: OPERATION }),
+    put: op('operations', 'Write (mode=replace|update) or Write-Attributes (/attributes)', { params: [EP, OBJ_PATH, FORMAT, ...DEADLINES, query('mode', 'replace or update')], body: body({ type: 'object' }), responses: OPERATION }),
+    post: op('operations', 'Create (on an object), Execute (/execute) or Observe (/observe)', { params: [EP, OBJ_PATH, FORMAT, ...DEADLINES], body: body({ type: 'object' }, false), responses: OPERATION }),
+    delete: op('operations', 'Delete, or cancel an observation (/observe, mode=active|passive)', { params: [EP, OBJ_PATH, ...DEADLINES, query('mode', 'active or passive')], responses: OPERATION }),
   },
-  '/api/v1/devices/{ep}/composite/read': { post: op('operations', 'Read-Composite', { params: [EP, FORMAT, TIMEOUT], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }) },
+  '/api/v1/devices/{ep}/composite/read': { post: op('operations', 'Read-Composite', { params: [EP, FORMAT, ...DEADLINES], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }) },
   '/api/v1/devices/{ep}/composite/observe': {
-    post: op('operations', 'Observe-Composite', { params: [EP, FORMAT, TIMEOUT], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }),
-    delete: op('operations', 'cancel an Observe-Composite', { params: [EP, TIMEOUT], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }),
+    post: op('operations', 'Observe-Composite', { params: [EP, FORMAT, ...DEADLINES], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }),
+    delete: op('operations', 'cancel an Observe-Composite', { params: [EP, ...DEADLINES], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }),
   },
-  '/api/v1/devices/{ep}/composite/write': { post: op('operations', 'Write-Composite', { params: [EP, FORMAT, TIMEOUT], body: body(obj({ values: { type: 'object' } }, ['values'])), responses: OPERATION }) },
+  '/api/v1/devices/{ep}/composite/write': { post: op('operations', 'Write-Composite', { params: [EP, FORMAT, ...DEADLINES], body: body(obj({ values: { type: 'object' } }, ['values'])), responses: OPERATION }) },
   '/api/v1/devices/{ep}/values': { get: op('values', 'latest stored values of a device', { params: [EP], responses: { 200: json(obj({ endpoint: { type: 'string' }, values: { type: 'array', items: ref('StoredValue') } })), ...errors(401) } }) },
   '/api/v1/devices/{ep}/values/{path}': {
     get: op('values', 'latest stored values below a path, or its history (path ending in /history)', {

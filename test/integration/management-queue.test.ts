@@ -168,3 +168,21 @@ test('requests outlive a de-registration: listed meanwhile, delivered when the d
   t.deepEqual((result.data.result as OperationResult).values?.[0]?.value, { type: 'integer', value: 87 });
   t.deepEqual(d.requests.map((r) => `${r.method} ${r.path}`), ['GET /3/0/9']);
 });
+
+test('?ttl= (lwm2m --ttl) sets how long one queued request waits; a bad one is a 400', async (t) => {
+  const { s } = await sleepingDevice(t, 'sleeper-ttl');
+  const r = await s.api<{ request: QueuedRequest }>('GET', '/api/v1/devices/sleeper-ttl/objects/3/0/9?ttl=90');
+  t.is(r.status, 202);
+  t.is(r.body.request.expiresAt - r.body.request.createdAt, 90_000);
+  const dflt = await s.api<{ request: QueuedRequest }>('GET', '/api/v1/devices/sleeper-ttl/objects/3/0/9');
+  t.is(dflt.body.request.expiresAt - dflt.body.request.createdAt, 60_000, "the server's queue TTL");
+  for (const ttl of ['0', '-5', 'soon', String(31 * 86_400)]) {
+    const bad = await s.api<{ error: { code: string; message: string } }>('GET', `/api/v1/devices/sleeper-ttl/objects/3/0/9?ttl=${ttl}`);
+    t.deepEqual([bad.status, bad.body.error.code], [400, 'LWM2M_ERR_BAD_API_REQUEST'], ttl);
+  }
+  const env = { LWM2M_URL: s.server.httpUrl(), LWM2M_TOKEN: s.adminTokenForTests() };
+  const c = await cli(['exec', 'sleeper-ttl', '/3/0/4', '--ttl', '3600', '--json'], env);
+  t.is(c.code, 0, c.stderr);
+  const queued = JSON.parse(c.stdout) as { request: QueuedRequest };
+  t.is(queued.request.expiresAt - queued.request.createdAt, 3_600_000);
+});

@@ -10,6 +10,7 @@ import type { ObservationRecord, QueuedRequest, StoredValue } from '../../store/
 interface OpOptions extends ApiCommandOptions {
   format?: string;
   timeout?: string;
+  ttl?: string;
 }
 
 const enc = (path: string) => path.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
@@ -19,6 +20,7 @@ function query(o: OpOptions, extra: Record<string, string | undefined> = {}): st
   const q = new URLSearchParams();
   if (o.format !== undefined) q.set('format', o.format);
   if (o.timeout !== undefined) q.set('timeout', o.timeout);
+  if (o.ttl !== undefined) q.set('ttl', o.ttl);
   for (const [k, v] of Object.entries(extra)) if (v !== undefined) q.set(k, v);
   const s = q.toString();
   return s ? `?${s}` : '';
@@ -33,6 +35,7 @@ function withOp(cmd: Command): Command {
   return withApiOptions(cmd)
     .option('--format <cf>', 'Content-Format number to ask for or write in (default: chosen per device)')
     .option('--timeout <seconds>', 'how long to wait for the device')
+    .option('--ttl <seconds>', 'for a sleeping queue-mode device: how long the queued request waits (default: the server\'s --queue-ttl)')
     .option('--json', 'print JSON');
 }
 

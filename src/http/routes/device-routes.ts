@@ -39,11 +39,18 @@ function formatOf(q: Record<string, string | undefined>): number | undefined {
   return Number(q.format);
 }
 
-function timeoutOf(q: Record<string, string | undefined>): { timeoutMs?: number } {
-  if (q.timeout === undefined) return {};
-  const s = Number(q.timeout);
-  if (!Number.isFinite(s) || s <= 0 || s > 3600) throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', 'timeout must be seconds between 0 and 3600');
-  return { timeoutMs: s * 1000 };
+/** `timeout` (how long to wait for the device's answer) and `ttl` (how long a request queued for a sleeping device waits). */
+function deadlinesOf(q: Record<string, string | undefined>): { timeoutMs?: number; ttlMs?: number } {
+  const out: { timeoutMs?: number; ttlMs?: number } = {};
+  if (q.timeout !== undefined) out.timeoutMs = seconds(q.timeout, 'timeout', 3600);
+  if (q.ttl !== undefined) out.ttlMs = seconds(q.ttl, 'ttl', 30 * 86_400);
+  return out;
+}
+
+function seconds(text: string, name: string, max: number): number {
+  const s = Number(text);
+  if (!Number.isFinite(s) || s <= 0 || s > max) throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', `${name} must be seconds between 0 and ${max}`);
+  return s * 1000;
 }
 
 function withFormat<T extends object>(o: T, format: number | undefined): T {
@@ -56,7 +63,7 @@ export function registerDeviceRoutes(app: FastifyInstance, d: DeviceRouteDeps): 
     if (!reg) throw new Lwm2mError('LWM2M_ERR_UNKNOWN_DEVICE', `no device "${ep}" is registered`);
     return reg.objectLinks.find((l) => l.objectId === objectId && l.version)?.version;
   };
-  const submit = async (req: Req, reply: FastifyReply, op: Operation) => sendSubmission(reply, await d.dispatcher.submit(req.params.ep, op, timeoutOf(req.query)));
+  const submit = async (req: Req, reply: FastifyReply, op: Operation) => sendSubmission(reply, await d.dispatcher.submit(req.params.ep, op, deadlinesOf(req.query)));
 
   app.get<{ Params: { ep: string; '*': string }; Querystring: Record<string, string | undefined> }>('/api/v1/devices/:ep/objects/*', async (req, reply) => {
     const t = target(req.params['*']);
