@@ -1,4 +1,5 @@
 import { parsePath, formatPath } from '../content/path.js';
+import { endpointNameProblem } from '../lwm2m/endpoint-name.js';
 import { ruleError } from './rule-error.js';
 
 /**
@@ -30,7 +31,9 @@ export function parseDevices(text: string, field: string): DeviceSelector {
     if (!m) throw ruleError(field, `"${text}" is not "tag:key=value"`);
     return { kind: 'tag', key: m[1]!, value: m[2]! };
   }
-  if (/\s/.test(text)) throw ruleError(field, `device name "${text}" contains white space`);
+  // Names as devices may register them (src/lwm2m/endpoint-name.ts): spaces and accents are fine.
+  const problem = endpointNameProblem(text);
+  if (problem !== undefined) throw ruleError(field, `device name ${JSON.stringify(text)} ${problem}`);
   if (text.includes('*')) {
     const source = text.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
     return { kind: 'pattern', pattern: text, regex: new RegExp(`^${source}$`) };

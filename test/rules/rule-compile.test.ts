@@ -29,6 +29,13 @@ test('webhook, create and execute actions', (t) => {
   t.like(r.actions[0], { method: 'POST', retries: 2, timeoutMs: 5000 });
 });
 
+test('device names in rules are endpoint names: spaces and accents name a device; control characters do not', (t) => {
+  const r = compileRule(stored({ when: 'capteur é 1:/3303/0/5700', then: [{ write: 'lampe salle 2:/3311/0/5850', value: true }] }));
+  t.like(r.trigger, { kind: 'value', devices: { kind: 'name', name: 'capteur é 1' } });
+  t.like(r.actions[0], { kind: 'write', devices: 'lampe salle 2' });
+  t.throws(() => compileRule(stored({ when: 'bad\u0007name:/3303/0/5700', then: lampOn })), { message: /^when: device name "bad\\u0007name" must not contain control characters/ });
+});
+
 test('validation errors name the field', async (t) => {
   const models = await sharedModels();
   const cases: [unknown, RegExp][] = [
