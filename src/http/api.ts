@@ -74,6 +74,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     }
   });
 
+  // `/devices//requests`: the router matches an empty endpoint name, which no device can have.
+  app.addHook('preValidation', async (req) => {
+    if ((req.params as { ep?: unknown } | undefined)?.ep === '') throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', 'the endpoint name in the URL is empty');
+  });
+
   app.setErrorHandler((err: FastifyError | Lwm2mError, _req, reply) => {
     if (isLwm2mError(err)) return reply.code(err.httpStatus).send(errorBody(err));
     if (typeof err.statusCode === 'number' && err.statusCode < 500) {

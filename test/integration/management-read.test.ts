@@ -136,7 +136,7 @@ test.serial('devices with a 255-character endpoint name (with / and %) or one wi
   await s.device({ endpoint: spaced, lwm2mVersion: '1.1' });
   const read = await s.api<OperationResult>('GET', `/api/v1/devices/${encodeURIComponent(spaced)}/objects/3/0/9`);
   t.is(read.status, 200, JSON.stringify(read.body));
-  for (const url of [`/api/v1/devices/${'y'.repeat(1100)}`, '/api/v1/devices/%E0%A4%A/objects/3']) {
+  for (const url of [`/api/v1/devices/${'y'.repeat(1100)}`, '/api/v1/devices/%E0%A4%A/objects/3', '/api/v1/devices//requests', '/api/v1/devices//objects/3/0/9', '/api/v1/devices//values']) {
     const bad = await s.api<{ error: { code: string; message: string } }>('GET', url);
     t.is(bad.status, 400, url.slice(0, 40));
     t.is(bad.body.error.code, 'LWM2M_ERR_BAD_API_REQUEST');
