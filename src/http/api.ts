@@ -34,7 +34,7 @@ export interface ApiOptions {
   ops?: OpsApi;
 }
 
-/** Longest URL parameter the router takes: a 255-character endpoint name, percent-encoded, fits. */
+/** Longest URL parameter the router takes: any endpoint name (256 bytes at most), percent-encoded, fits. */
 const MAX_PARAM_LENGTH = 1024;
 
 /** Error bodies: `{ "error": { "code": "LWM2M_ERR_...", "message": "..." } }`. */
@@ -48,7 +48,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     loggerInstance: o.logger.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    // Endpoint names may be 255 characters (the registration interface takes that many), 765 once
+    // Endpoint names may be 256 bytes of UTF-8 (src/lwm2m/endpoint-name.ts), 768 characters once
     // percent-encoded; Fastify's default of 100 per URL parameter refused longer ones.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // URLs the router refuses before any route runs get the API's error shape too.
