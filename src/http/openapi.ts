@@ -103,7 +103,7 @@ const paths: Json = {
   '/api/v1/devices/{ep}/composite/read': { post: op('operations', 'Read-Composite', { params: [EP, FORMAT, ...DEADLINES], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }) },
   '/api/v1/devices/{ep}/composite/observe': {
     post: op('operations', 'Observe-Composite', { params: [EP, FORMAT, ...DEADLINES], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }),
-    delete: op('operations', 'cancel an Observe-Composite', { params: [EP, ...DEADLINES], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }),
+    delete: op('operations', 'cancel an Observe-Composite (mode=active|passive)', { params: [EP, ...DEADLINES, query('mode', 'active or passive')], body: body(obj({ paths: { type: 'array', items: { type: 'string' } } }, ['paths'])), responses: OPERATION }),
   },
   '/api/v1/devices/{ep}/composite/write': { post: op('operations', 'Write-Composite', { params: [EP, FORMAT, ...DEADLINES], body: body(obj({ values: { type: 'object' } }, ['values'])), responses: OPERATION }) },
   '/api/v1/devices/{ep}/values': { get: op('values', 'latest stored values of a device', { params: [EP], responses: { 200: json(obj({ endpoint: { type: 'string' }, values: { type: 'array', items: ref('StoredValue') } })), ...errors(401) } }) },

@@ -72,3 +72,24 @@ test.serial('lwm2m values --history --json shows what was stored', async (t) => 
   const hist = JSON.parse(r.stdout) as StoredValue[];
   t.deepEqual(hist.map((h) => [(h.value as { value: number }).value, h.source]), [[31.5, 'notify'], [21.5, 'notify']]);
 });
+
+// Last: the composite observation stores more values of /3303/0/5700, which the history test above counts.
+test.serial('lwm2m observe with several paths is an Observe-Composite; lwm2m cancel with the same paths ends it', async (t) => {
+  const before = d.observations.size;
+  const running = cli(['observe', 'cli-dev', '/3303/0/5700', '/3/0/9', '--count', '2', '--json'], env);
+  await eventually(() => d.observations.size === before + 1, 10_000, 'the composite observation');
+  d.setValue('/3/0/9', { type: 'integer', value: 55 });
+  const r = await running;
+  t.is(r.code, 0, r.stderr);
+  const docs = r.stdout.trim().split(/\n(?=\[)/).map((x) => JSON.parse(x) as PathValue[]);
+  t.is(docs.length, 2);
+  t.deepEqual(docs[1]!.find((v) => v.path === '/3/0/9')?.value, { type: 'integer', value: 55 });
+  const held = await s.api<{ observations: { paths: string[]; composite: boolean }[] }>('GET', '/api/v1/devices/cli-dev/observations');
+  t.true(held.body.observations.some((o) => o.composite && o.paths.join() === '/3303/0/5700,/3/0/9'));
+  const c = await cli(['cancel', 'cli-dev', '/3303/0/5700', '/3/0/9'], env);
+  t.is(c.code, 0, c.stderr);
+  t.regex(c.stdout, /^cancelled/);
+  await eventually(() => d.observations.size === before, 10_000, 'the device forgot it (active cancel)');
+  const after = await s.api<{ observations: { composite: boolean }[] }>('GET', '/api/v1/devices/cli-dev/observations');
+  t.false(after.body.observations.some((o) => o.composite));
+});

@@ -57,7 +57,8 @@ test('Observe an instance, cancel actively: the device gets Observe=1 and forget
 test('Observe-Composite: one notification carries every listed path', async (t) => {
   const s = await startTestServer();
   t.teardown(() => s.stop());
-  const d = await s.device({ endpoint: 'obs-comp', lwm2mVersion: '1.1' });
+  // CON notifications: the device ends an observation when one of them is answered with RST.
+  const d = await s.device({ endpoint: 'obs-comp', lwm2mVersion: '1.1', confirmableNotifications: true });
   const events = await s.events('?ep=obs-comp&type=notification');
   const res = await s.api<OperationResult>('POST', '/api/v1/devices/obs-comp/composite/observe', { paths: ['/3303/0/5700', '/3302/0/5500'] });
   t.is(res.status, 200, JSON.stringify(res.body));
@@ -67,6 +68,15 @@ test('Observe-Composite: one notification carries every listed path', async (t) 
   t.deepEqual((e.data.values as { path: string }[]).map((v) => v.path), ['/3303/0/5700', '/3302/0/5500']);
   const stored = await s.api<{ values: StoredValue[] }>('GET', '/api/v1/devices/obs-comp/values/3302/0/5500');
   t.deepEqual(stored.body.values[0]!.value, { type: 'boolean', value: true });
+  // Passive cancel (RFC 7641 §3.6): the server forgets it and resets the device's next notification.
+  const bad = await s.api<{ error: { code: string } }>('DELETE', '/api/v1/devices/obs-comp/composite/observe?mode=sometimes', { paths: ['/3303/0/5700', '/3302/0/5500'] });
+  t.deepEqual([bad.status, bad.body.error.code], [400, 'LWM2M_ERR_BAD_API_REQUEST']);
+  const cancelled = await s.api<OperationResult>('DELETE', '/api/v1/devices/obs-comp/composite/observe?mode=passive', { paths: ['/3303/0/5700', '/3302/0/5500'] });
+  t.is(cancelled.status, 200, JSON.stringify(cancelled.body));
+  t.is(d.observations.size, 1, 'nothing was sent: the device still holds it');
+  d.setValue('/3302/0/5500', { type: 'boolean', value: false });
+  await eventually(() => d.observations.size === 0, 5000, 'the device dropped it after the RST');
+  t.deepEqual((await s.api<{ observations: unknown[] }>('GET', '/api/v1/devices/obs-comp/observations')).body.observations, []);
 });
 
 test('Observe across a server restart (LevelDB): notifications after the restart are decoded and stored; a new Register re-establishes it', async (t) => {

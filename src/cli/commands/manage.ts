@@ -114,15 +114,15 @@ export function registerManagementCommands(program: Command): void {
     printReply(await op(await resolveTarget(o), 'PUT', `${base(ep)}/objects/${enc(path)}/attributes${query(o)}`, body), o.json, 'attributes written');
   });
 
-  withOp(program.command('observe <endpoint> <path>').description('observe a path and print notifications until Ctrl-C or --count'))
+  withOp(program.command('observe <endpoint> <paths...>').description('observe a path (several: Observe-Composite) and print notifications until Ctrl-C or --count'))
     .option('--count <n>', 'stop after n notifications (the first response counts)')
-    .action(async (ep: string, path: string, o: OpOptions & { count?: string }) => {
+    .action(async (ep: string, paths: string[], o: OpOptions & { count?: string }) => {
       const count = o.count === undefined ? Infinity : Number(o.count);
       if (!(count >= 1)) throw new CliError('--count must be a positive number');
       const t = await resolveTarget(o);
       const stream = followEvents(t, { ep, type: 'notification' });
       try {
-        const reply = await op(t, 'POST', `${base(ep)}/objects/${enc(path)}/observe${query(o)}`);
+        const reply = paths.length === 1 ? await op(t, 'POST', `${base(ep)}/objects/${enc(paths[0]!)}/observe${query(o)}`) : await op(t, 'POST', `${base(ep)}/composite/observe${query(o)}`, { paths });
         if ('queued' in reply) return printReply(reply, o.json, '');
         if (!reply.ok) return printReply(reply, o.json, '');
         let seen = 0;
@@ -147,9 +147,14 @@ export function registerManagementCommands(program: Command): void {
     row: (r) => ({ paths: r.paths.join(','), composite: r.composite ? 'yes' : '', format: r.accept, token: r.token, since: new Date(r.createdAt).toISOString() }),
   });
 
-  withOp(program.command('cancel <endpoint> <path>').description('cancel an observation')).option('--passive', 'forget it; the device is reset on its next notification').action(async (ep: string, path: string, o: OpOptions & { passive?: boolean }) => {
-    printReply(await op(await resolveTarget(o), 'DELETE', `${base(ep)}/objects/${enc(path)}/observe${query(o, { mode: o.passive ? 'passive' : undefined })}`), o.json, 'cancelled');
-  });
+  withOp(program.command('cancel <endpoint> <paths...>').description('cancel an observation (several paths: an Observe-Composite)'))
+    .option('--passive', 'forget it; the device is reset on its next notification')
+    .action(async (ep: string, paths: string[], o: OpOptions & { passive?: boolean }) => {
+      const q = query(o, { mode: o.passive ? 'passive' : undefined });
+      const t = await resolveTarget(o);
+      const reply = paths.length === 1 ? await op(t, 'DELETE', `${base(ep)}/objects/${enc(paths[0]!)}/observe${q}`) : await op(t, 'DELETE', `${base(ep)}/composite/observe${q}`, { paths });
+      printReply(reply, o.json, 'cancelled');
+    });
 
   withApiOptions(program.command('values <endpoint> [path]').description('values stored for a device (latest, or --history of one path)'))
     .option('--history', 'history of the path, newest first')

@@ -109,17 +109,20 @@ export function registerDeviceRoutes(app: FastifyInstance, d: DeviceRouteDeps): 
 
   app.delete('/api/v1/devices/:ep/objects/*', async (req: Req, reply) => {
     const t = target(req.params['*']);
-    if (t.action === 'observe') {
-      const mode = req.query.mode ?? 'active';
-      if (mode !== 'active' && mode !== 'passive') throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', 'mode must be "active" or "passive"');
-      return submit(req, reply, { op: 'cancel-observe', path: t.path, mode });
-    }
+    if (t.action === 'observe') return submit(req, reply, { op: 'cancel-observe', path: t.path, mode: cancelMode(req.query) });
     if (t.action !== undefined) throw new Lwm2mError('LWM2M_ERR_METHOD_NOT_ALLOWED', `DELETE not allowed on .../${t.action}`);
     return submit(req, reply, { op: 'delete', path: t.path });
   });
 
   registerCompositeRoutes(app, d, submit);
   registerStoreRoutes(app, d);
+}
+
+/** How an observation is cancelled (RFC 7641 §3.6): active (GET with Observe=1) or passive (forgotten; RST on its next notification). */
+function cancelMode(q: Record<string, string | undefined>): 'active' | 'passive' {
+  const mode = q.mode ?? 'active';
+  if (mode !== 'active' && mode !== 'passive') throw new Lwm2mError('LWM2M_ERR_BAD_API_REQUEST', 'mode must be "active" or "passive"');
+  return mode;
 }
 
 function pathList(body: unknown): string[] {
@@ -133,7 +136,7 @@ function pathList(body: unknown): string[] {
 function registerCompositeRoutes(app: FastifyInstance, d: DeviceRouteDeps, submit: (req: Req, reply: FastifyReply, op: Operation) => Promise<FastifyReply>): void {
   app.post('/api/v1/devices/:ep/composite/read', async (req: Req, reply) => submit(req, reply, withFormat({ op: 'read-composite' as const, paths: pathList(req.body) }, formatOf(req.query))));
   app.post('/api/v1/devices/:ep/composite/observe', async (req: Req, reply) => submit(req, reply, withFormat({ op: 'observe-composite' as const, paths: pathList(req.body) }, formatOf(req.query))));
-  app.delete('/api/v1/devices/:ep/composite/observe', async (req: Req, reply) => submit(req, reply, { op: 'cancel-observe-composite', paths: pathList(req.body) }));
+  app.delete('/api/v1/devices/:ep/composite/observe', async (req: Req, reply) => submit(req, reply, { op: 'cancel-observe-composite', paths: pathList(req.body), mode: cancelMode(req.query) }));
   app.post('/api/v1/devices/:ep/composite/write', async (req: Req, reply) => {
     const body = req.body as { values?: unknown } | undefined;
     if (!body?.values || typeof body.values !== 'object' || Array.isArray(body.values)) {
