@@ -12,7 +12,7 @@ export async function ensureAdminToken(dataDir: string): Promise<string> {
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
   const existing = await readAdminToken(dataDir);
   if (existing) return existing;
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const token = randomBytes(24).toString('base64url');
   await writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EEXIST') throw e;

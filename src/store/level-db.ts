@@ -8,7 +8,8 @@ export type Database = Level<string, unknown>;
 export type Sublevel = AbstractSublevel<Database, string | Buffer | Uint8Array, string, unknown>;
 
 export async function openDatabase(dir: string): Promise<Database> {
-  await mkdir(dir, { recursive: true });
+  // 0700 for every folder made here, the data folder too when this makes it first: it holds keys.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const db = new Level<string, unknown>(dir, { valueEncoding: 'json' });
   try {
     await db.open();

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DeviceJson } from '../../src/http/device-json.js';
@@ -37,4 +37,15 @@ test('registrations survive kill -9; those that expired while down are purged at
   t.deepEqual(after.map((d) => d.endpoint), ['long-lived']);
   t.deepEqual(after[0], before, 'the surviving registration is unchanged');
   t.true(server.logs.some((l) => l.includes('"registration expired"') && l.includes('short-lived')), server.logs.join('\n'));
+});
+
+test('a first start makes the data folder 0700 itself, so it does not warn about it', async (t) => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'lwm2m-fresh-'));
+  t.teardown(() => rm(parent, { recursive: true, force: true }));
+  const dataDir = path.join(parent, 'data');
+  const s = await spawnServer(dataDir);
+  await s.stop();
+  t.is((await stat(dataDir)).mode & 0o777, 0o700);
+  t.is((await stat(path.join(dataDir, 'db'))).mode & 0o777, 0o700);
+  t.false(s.logs.some((l) => l.includes('chmod 700')), s.logs.filter((l) => l.includes('"level":40')).join('\n'));
 });
