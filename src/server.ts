@@ -1,3 +1,4 @@
+import { listenError } from './transport/listen-error.js';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import { CoapEndpoint } from './coap/endpoint.js';
@@ -103,7 +104,7 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
     // DTLS identities must match the endpoint; endpoints with credentials cannot use plain CoAP.
     registrations.addGuard(securityRegistrationGuard(stores.security, { logger: child('security') }));
 
-    const transport = await UdpTransport.bind({ host: config.coap.host, port: config.coap.port, logger });
+    const transport = await UdpTransport.bind({ host: config.coap.host, port: config.coap.port, logger, listener: 'CoAP' });
     const coap = new CoapEndpoint({ transport, clock, logger: child('coap') });
     cleanups.push(() => coap.close());
     let dtls: DtlsServerTransport | undefined;
@@ -277,7 +278,9 @@ export async function startServer(input: ConfigInput = {}, options: StartOptions
       });
       registerRulesRoutes(app, { rules: rules.service });
       api = app;
-      await app.listen({ host: config.http.host, port: config.http.port });
+      await app.listen({ host: config.http.host, port: config.http.port }).catch((e: unknown) => {
+        throw listenError(e, 'management API', config.http.host, config.http.port);
+      });
       cleanups.push(() => app.close());
       const addr = app.server.address();
       if (addr && typeof addr === 'object') httpUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;

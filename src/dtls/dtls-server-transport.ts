@@ -3,6 +3,7 @@
  * carries both directions). Inbound application data is delivered with the peer's PSK
  * identity and a session key that survives address changes under RFC 9146.
  */
+import { listenError } from '../transport/listen-error.js';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import { TurnSender } from '../transport/turn-sender.js';
@@ -47,7 +48,12 @@ export class DtlsServerTransport implements Transport {
     // Validate before binding so a bad configuration does not leave a socket open.
     resolveOptions(options);
     socket.bind(options.port ?? 5684, host);
-    await once(socket, 'listening');
+    try {
+      await once(socket, 'listening');
+    } catch (e) {
+      socket.close();
+      throw listenError(e, options.listener ?? 'CoAPs (DTLS)', host, options.port ?? 5684);
+    }
     if (options.socketBufferBytes !== undefined) {
       try {
         socket.setRecvBufferSize(options.socketBufferBytes);

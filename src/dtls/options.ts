@@ -71,6 +71,8 @@ export interface DtlsServerOptions {
    * 1 s retransmission timeout.
    */
   socketBufferBytes?: number;
+  /** Names the listener in the error when its address cannot be taken. Default "CoAPs (DTLS)". */
+  listener?: string;
 }
 
 export interface ResolvedOptions {

@@ -14,7 +14,12 @@ export async function openDatabase(dir: string): Promise<Database> {
   try {
     await db.open();
   } catch (e) {
-    throw new Lwm2mError('LWM2M_ERR_STORE', `cannot open LevelDB at ${dir}: ${(e as Error).message}`, { cause: e });
+    // classic-level's "Database failed to open" says why in its cause (LEVEL_LOCKED: the LOCK
+    // file is held, by another server on the same data folder).
+    const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
+    if (cause?.code === 'LEVEL_LOCKED') throw new Lwm2mError('LWM2M_ERR_STORE', `cannot open LevelDB at ${dir}: another process (a server on the same data folder?) holds it`, { cause: e });
+    const why = typeof cause?.message === 'string' ? `${(e as Error).message}: ${cause.message}` : (e as Error).message;
+    throw new Lwm2mError('LWM2M_ERR_STORE', `cannot open LevelDB at ${dir}: ${why}`, { cause: e });
   }
   return db;
 }

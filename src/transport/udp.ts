@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { silentLogger, type Logger } from '../log.js';
+import { listenError } from './listen-error.js';
 import { TurnSender } from './turn-sender.js';
 import type { InboundDatagram, PeerAddress, Transport } from './types.js';
 
@@ -32,19 +33,27 @@ export class UdpTransport implements Transport {
     socket.on('error', (err) => this.#log.warn({ err }, 'udp: socket error'));
   }
 
-  /** Binds udp6 when `host` is an IPv6 address, else udp4. Port 0 picks an ephemeral port. */
-  static async bind(opts: { host: string; port: number; logger?: Logger; recvBufferSize?: number }): Promise<UdpTransport> {
+  /**
+   * Binds udp6 when `host` is an IPv6 address, else udp4. Port 0 picks an ephemeral port.
+   * `listener` names it in the error when the address cannot be taken ("CoAP", "bootstrap").
+   */
+  static async bind(opts: { host: string; port: number; logger?: Logger; recvBufferSize?: number; listener?: string }): Promise<UdpTransport> {
     const type = opts.host.includes(':') ? 'udp6' : 'udp4';
     // udp6 on '::' is dual-stack (IPv4 peers show up as ::ffff:a.b.c.d).
     const socket = dgram.createSocket({ type });
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      socket.once('error', onError);
-      socket.bind(opts.port, opts.host, () => {
-        socket.off('error', onError);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: Error): void => reject(err);
+        socket.once('error', onError);
+        socket.bind(opts.port, opts.host, () => {
+          socket.off('error', onError);
+          resolve();
+        });
       });
-    });
+    } catch (e) {
+      socket.close();
+      throw listenError(e, opts.listener ?? 'UDP', opts.host, opts.port);
+    }
     const log = opts.logger ?? silentLogger();
     try {
       // Bursts of notifications overflow the small default buffer; the kernel caps this at rmem_max.

@@ -49,3 +49,26 @@ test('a first start makes the data folder 0700 itself, so it does not warn about
   t.is((await stat(path.join(dataDir, 'db'))).mode & 0o777, 0o700);
   t.false(s.logs.some((l) => l.includes('chmod 700')), s.logs.filter((l) => l.includes('"level":40')).join('\n'));
 });
+
+test('a second server on a taken port or on the same data folder stops with one clear line', async (t) => {
+  const parent = await mkdtemp(path.join(tmpdir(), 'lwm2m-taken-'));
+  t.teardown(() => rm(parent, { recursive: true, force: true }));
+  const first = await spawnServer(path.join(parent, 'a'), ['--no-dtls', '--no-bootstrap']);
+  t.teardown(() => first.stop());
+  const httpPort = new URL(first.httpUrl).port;
+  const serve = (data: string, ...ports: string[]) =>
+    cli(['serve', '--data', path.join(parent, data), '--no-dtls', '--no-bootstrap', '--log-level', 'silent', '--coap-port', '0', '--http-port', '0', ...ports]);
+  const cases: [Promise<{ code: number | null; stderr: string }>, RegExp][] = [
+    [serve('b', '--coap-port', String(first.coapPort)), new RegExp(`^lwm2m: CoAP: 127\\.0\\.0\\.1:${first.coapPort} is in use \\(another server running\\?\\)\\n$`)],
+    [serve('c', '--http-port', httpPort), new RegExp(`^lwm2m: management API: 127\\.0\\.0\\.1:${httpPort} is in use \\(another server running\\?\\)\\n$`)],
+    [serve('a'), /^lwm2m: cannot open LevelDB at .*\/a\/db: another process \(a server on the same data folder\?\) holds it\n$/],
+  ];
+  for (const [running, message] of cases) {
+    const r = await running;
+    t.is(r.code, 1);
+    t.regex(r.stderr, message);
+  }
+  // The first server is unharmed.
+  const health = await fetch(`${first.httpUrl}/api/v1/health`);
+  t.is(health.status, 200);
+});

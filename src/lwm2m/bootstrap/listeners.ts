@@ -48,7 +48,7 @@ function endpointOn(transport: Transport, o: BootstrapListenerOptions): CoapEndp
 }
 
 export async function startBootstrapListeners(o: BootstrapListenerOptions): Promise<BootstrapListeners> {
-  const udp = await UdpTransport.bind({ host: o.host, port: o.port, ...(o.logger ? { logger: o.logger } : {}) });
+  const udp = await UdpTransport.bind({ host: o.host, port: o.port, listener: 'bootstrap (CoAP)', ...(o.logger ? { logger: o.logger } : {}) });
   const coap = endpointOn(udp, o);
   let coaps: CoapEndpoint | undefined;
   let dtls: DtlsServerTransport | undefined;
@@ -57,6 +57,7 @@ export async function startBootstrapListeners(o: BootstrapListenerOptions): Prom
       dtls = await DtlsServerTransport.bind({
         host: o.host,
         port: o.securePort,
+        listener: 'bootstrap (CoAPs, DTLS)',
         psk: (identity) => o.configs.pskKeyFor(identity),
         ...(o.certificate ? { certificate: o.certificate } : {}),
         ...(o.clock ? { clock: o.clock } : {}),
