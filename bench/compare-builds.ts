@@ -19,7 +19,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LightDevice } from './management-devices.js';
 import type { ServerCommand, ServerReply } from './management-server.js';
-import { procCpuMs } from './proc-cpu.js';
+import { processCpuMs } from './proc-cpu.js';
 import { median } from './rounds.js';
 
 type Mode = 'reads' | 'notifications' | 'updates';
@@ -62,9 +62,6 @@ function parseArgs(argv: string[]): { builds: [string, string]; mode: Mode; roun
 async function load<T>(build: string, file: string): Promise<T> {
   return (await import(pathToFileURL(path.join(build, 'dist/bench', file)).href)) as T;
 }
-
-/** A process's CPU time (ms, all threads) from /proc; NaN elsewhere. */
-const processCpuMs = (pid: number | undefined): number => procCpuMs(`/proc/${pid}/stat`) ?? NaN;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { LightDevice, RESOURCE } from './management-devices.js';
 import { ask as askChild, forkServer } from './registration-load.js';
 import type { Cpu, FloorBound, ServerCommand, ServerReply } from './management-server.js';
-import { procCpuMs } from './proc-cpu.js';
+import { processCpuMs } from './proc-cpu.js';
 import { list, median } from './rounds.js';
 
 /**
@@ -127,10 +127,15 @@ function httpGet(agent: http.Agent, url: URL, path: string, token: string): Prom
  * the server spends, so the row measured the client.
  */
 async function httpReads(server: ChildProcess, base: string, token: string, endpoints: string[], concurrency: number, ms: number): Promise<{ ops: number; failed: number; seconds: number; serverUs: number }> {
+  const cpu = new CpuTally();
+  const r = await cpu.slice(server.pid, () => httpReadLoops(base, token, endpoints, concurrency, ms), (x) => x.ops);
+  return { ...r, serverUs: cpu.server };
+}
+
+/** The request loops of httpReads: `concurrency` of them, each one request at a time. */
+async function httpReadLoops(base: string, token: string, endpoints: string[], concurrency: number, ms: number): Promise<{ ops: number; failed: number; seconds: number }> {
   const url = new URL(base);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const statFile = `/proc/${server.pid}/stat`;
-  const cpu0 = procCpuMs(statFile);
   const start = Date.now();
   const end = start + ms;
   let ops = 0;
@@ -148,9 +153,7 @@ async function httpReads(server: ChildProcess, base: string, token: string, endp
   } finally {
     agent.destroy();
   }
-  const cpu1 = procCpuMs(statFile);
-  const serverUs = cpu0 === undefined || cpu1 === undefined || ops === 0 ? NaN : ((cpu1 - cpu0) * 1000) / ops;
-  return { ops, failed, seconds: (Date.now() - start) / 1000, serverUs };
+  return { ops, failed, seconds: (Date.now() - start) / 1000 };
 }
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -248,23 +251,21 @@ class CpuTally {
   serverMs = 0;
   loadMs = 0;
   async slice<T>(pid: number | undefined, run: () => Promise<T>, ops: (r: T) => number): Promise<T> {
-    const statFile = `/proc/${pid}/stat`;
-    const s0 = procCpuMs(statFile);
+    const s0 = processCpuMs(pid);
     const l0 = process.cpuUsage();
     const r = await run();
     const l = process.cpuUsage(l0);
-    const s1 = procCpuMs(statFile);
     this.ops += ops(r);
-    this.serverMs += s0 === undefined || s1 === undefined ? NaN : s1 - s0;
+    this.serverMs += processCpuMs(pid) - s0;
     this.loadMs += (l.user + l.system) / 1000;
     return r;
   }
-  /** Server and load CPU per operation (µs). */
+  /** Server and load CPU per operation (µs); NaN before any operation. */
   get server(): number {
-    return (1000 * this.serverMs) / this.ops;
+    return this.ops > 0 ? (1000 * this.serverMs) / this.ops : NaN;
   }
   get load(): number {
-    return (1000 * this.loadMs) / this.ops;
+    return this.ops > 0 ? (1000 * this.loadMs) / this.ops : NaN;
   }
 }
 

@@ -14,3 +14,8 @@ export function procCpuMs(statFile: string): number | undefined {
     return undefined;
   }
 }
+
+/** A process's CPU time (ms, all threads) from /proc; NaN elsewhere, so per-operation figures read "NaN", not 0. */
+export function processCpuMs(pid: number | undefined): number {
+  return procCpuMs(`/proc/${pid}/stat`) ?? NaN;
+}
