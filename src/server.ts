@@ -1,4 +1,4 @@
-import { listenError } from './transport/listen-error.js';
+import { listenError } from './transport/udp-bind.js';
 import type { FastifyInstance } from 'fastify';
 import { systemClock, type Clock } from './clock.js';
 import { CoapEndpoint } from './coap/endpoint.js';

@@ -3,9 +3,8 @@
  * carries both directions). Inbound application data is delivered with the peer's PSK
  * identity and a session key that survives address changes under RFC 9146.
  */
-import { listenError } from '../transport/listen-error.js';
 import dgram from 'node:dgram';
-import { once } from 'node:events';
+import { bindUdp } from '../transport/udp-bind.js';
 import { TurnSender } from '../transport/turn-sender.js';
 import type { InboundDatagram, PeerAddress, Transport } from '../transport/types.js';
 import { resolveOptions, type DtlsServerOptions } from './options.js';
@@ -47,13 +46,7 @@ export class DtlsServerTransport implements Transport {
     const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
     // Validate before binding so a bad configuration does not leave a socket open.
     resolveOptions(options);
-    socket.bind(options.port ?? 5684, host);
-    try {
-      await once(socket, 'listening');
-    } catch (e) {
-      socket.close();
-      throw listenError(e, options.listener ?? 'CoAPs (DTLS)', host, options.port ?? 5684);
-    }
+    await bindUdp(socket, options.listener ?? 'CoAPs (DTLS)', host, options.port ?? 5684);
     if (options.socketBufferBytes !== undefined) {
       try {
         socket.setRecvBufferSize(options.socketBufferBytes);

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { silentLogger, type Logger } from '../log.js';
-import { listenError } from './listen-error.js';
+import { bindUdp } from './udp-bind.js';
 import { TurnSender } from './turn-sender.js';
 import type { InboundDatagram, PeerAddress, Transport } from './types.js';
 
@@ -41,19 +41,7 @@ export class UdpTransport implements Transport {
     const type = opts.host.includes(':') ? 'udp6' : 'udp4';
     // udp6 on '::' is dual-stack (IPv4 peers show up as ::ffff:a.b.c.d).
     const socket = dgram.createSocket({ type });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: Error): void => reject(err);
-        socket.once('error', onError);
-        socket.bind(opts.port, opts.host, () => {
-          socket.off('error', onError);
-          resolve();
-        });
-      });
-    } catch (e) {
-      socket.close();
-      throw listenError(e, opts.listener ?? 'UDP', opts.host, opts.port);
-    }
+    await bindUdp(socket, opts.listener ?? 'UDP', opts.host, opts.port);
     const log = opts.logger ?? silentLogger();
     try {
       // Bursts of notifications overflow the small default buffer; the kernel caps this at rmem_max.

@@ -1,3 +1,5 @@
+import type dgram from 'node:dgram';
+import { once } from 'node:events';
 import { Lwm2mError } from '../errors.js';
 
 /**
@@ -12,4 +14,18 @@ export function listenError(e: unknown, listener: string, host: string, port: nu
   if (why === undefined) return e;
   const where = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Lwm2mError('LWM2M_ERR_BAD_CONFIG', `${listener}: ${where} ${why}`, { cause: e });
+}
+
+/**
+ * Binds a UDP socket and waits until it listens; when the address cannot be taken the socket is
+ * closed and the error names `listener` (listenError). For the plain and the DTLS transports.
+ */
+export async function bindUdp(socket: dgram.Socket, listener: string, host: string, port: number): Promise<void> {
+  socket.bind(port, host);
+  try {
+    await once(socket, 'listening');
+  } catch (e) {
+    socket.close();
+    throw listenError(e, listener, host, port);
+  }
 }

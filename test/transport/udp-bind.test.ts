@@ -1,6 +1,6 @@
 import test from 'ava';
 import { isLwm2mError } from '../../src/errors.js';
-import { listenError } from '../../src/transport/listen-error.js';
+import { listenError } from '../../src/transport/udp-bind.js';
 import { UdpTransport } from '../../src/transport/udp.js';
 
 const sysError = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`bind ${code}`), { code });
