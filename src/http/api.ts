@@ -115,7 +115,8 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
 
   const m = o.management;
   if (m) {
-    registerDeviceRoutes(app, { registrations: o.registrations.store, dispatcher: m.dispatcher, observations: m.observations, models: m.models, objectStore: m.objectStore });
+    // The server's clock, as the fleet history and the audit log have it, for "2h ago".
+    registerDeviceRoutes(app, { registrations: o.registrations.store, dispatcher: m.dispatcher, observations: m.observations, models: m.models, objectStore: m.objectStore, ...(o.ops?.clock ? { clock: o.ops.clock } : {}) });
     registerEventStream(app, o.ops?.journal ?? m.events, o.ops?.metrics ? { onClients: (n) => o.ops!.metrics!.eventStreamClients.inc({}, n) } : {});
     app.get<{ Params: { id: string } }>('/api/v1/requests/:id', async (req) => {
       const r = await m.dispatcher.get(req.params.id);
