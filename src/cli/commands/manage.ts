@@ -31,6 +31,11 @@ async function op(target: ApiTarget, method: string, route: string, body?: unkno
   return apiCall<OperationReply>(target, method, route, body, { acceptErrorBody: true });
 }
 
+/** Observe (POST) or cancel (DELETE) one path, or several as an Observe-Composite. */
+function observeCall(t: ApiTarget, method: 'POST' | 'DELETE', ep: string, paths: string[], q: string): Promise<OperationReply> {
+  return paths.length === 1 ? op(t, method, `${base(ep)}/objects/${enc(paths[0]!)}/observe${q}`) : op(t, method, `${base(ep)}/composite/observe${q}`, { paths });
+}
+
 function withOp(cmd: Command): Command {
   return withApiOptions(cmd)
     .option('--format <cf>', 'Content-Format number to ask for or write in (default: chosen per device)')
@@ -122,7 +127,7 @@ export function registerManagementCommands(program: Command): void {
       const t = await resolveTarget(o);
       const stream = followEvents(t, { ep, type: 'notification' });
       try {
-        const reply = paths.length === 1 ? await op(t, 'POST', `${base(ep)}/objects/${enc(paths[0]!)}/observe${query(o)}`) : await op(t, 'POST', `${base(ep)}/composite/observe${query(o)}`, { paths });
+        const reply = await observeCall(t, 'POST', ep, paths, query(o));
         if ('queued' in reply) return printReply(reply, o.json, '');
         if (!reply.ok) return printReply(reply, o.json, '');
         let seen = 0;
@@ -150,10 +155,7 @@ export function registerManagementCommands(program: Command): void {
   withOp(program.command('cancel <endpoint> <paths...>').description('cancel an observation (several paths: an Observe-Composite)'))
     .option('--passive', 'forget it; the device is reset on its next notification')
     .action(async (ep: string, paths: string[], o: OpOptions & { passive?: boolean }) => {
-      const q = query(o, { mode: o.passive ? 'passive' : undefined });
-      const t = await resolveTarget(o);
-      const reply = paths.length === 1 ? await op(t, 'DELETE', `${base(ep)}/objects/${enc(paths[0]!)}/observe${q}`) : await op(t, 'DELETE', `${base(ep)}/composite/observe${q}`, { paths });
-      printReply(reply, o.json, 'cancelled');
+      printReply(await observeCall(await resolveTarget(o), 'DELETE', ep, paths, query(o, { mode: o.passive ? 'passive' : undefined })), o.json, 'cancelled');
     });
 
   withApiOptions(program.command('values <endpoint> [path]').description('values stored for a device (latest, or --history of one path)'))
