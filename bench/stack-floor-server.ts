@@ -261,7 +261,7 @@ function boundReads(endpoints: string[], p: string, durationMs: number, readBoun
   const deadline = setTimeout(done, durationMs + 1000);
   for (const endpoint of endpoints) {
     const d = byEndpoint.get(endpoint)!;
-    const template = generate({ code: 'GET', confirmable: true, messageId: 0, token: Buffer.alloc(8), options: p.split('/').filter((s) => s !== '').map((s) => ({ name: 'Uri-Path', value: Buffer.from(s) })) });
+    const template = generate({ code: 'GET', confirmable: true, messageId: 0, token: Buffer.alloc(8), options: uriPath(p) });
     const next = (): void => {
       ok++;
       loop();
@@ -315,6 +315,11 @@ socket.on('message', (data, rinfo) => {
   else if (p.code === '2.05') notification(p, rinfo.address, rinfo.port);
 });
 
+/** A path's Uri-Path options, one per segment. */
+function uriPath(p: string): NamedOption[] {
+  return p.split('/').filter((s) => s !== '').map((s) => ({ name: 'Uri-Path', value: Buffer.from(s) }));
+}
+
 function nextMid(endpoint: string): number {
   const mid = ((mids.get(endpoint) ?? 0) + 1) & 0xffff;
   mids.set(endpoint, mid);
@@ -325,7 +330,7 @@ function request(endpoint: string, p: string, extra: { observe?: boolean; accept
   const d = byEndpoint.get(endpoint)!;
   const mid = nextMid(endpoint);
   const token = randomBytes(8);
-  const options: NamedOption[] = p.split('/').filter((s) => s !== '').map((s) => ({ name: 'Uri-Path', value: Buffer.from(s) }));
+  const options = uriPath(p);
   if (extra.observe) options.unshift({ name: 'Observe', value: Buffer.alloc(0) });
   if (extra.accept !== undefined) options.push({ name: 'Accept', value: Buffer.from([extra.accept >> 8, extra.accept & 0xff]) });
   exchanges.set(token.toString('hex'), done);
